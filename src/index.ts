@@ -1,0 +1,9 @@
+/**
+ * wsol-lab: weakly supervised object localization on TensorFlow.js.
+ *
+ * The one entry point of the library; notebooks import from here only.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export { tf };
+export * from './backend';
