@@ -7,3 +7,4 @@ import * as tf from '@tensorflow/tfjs';
 
 export { tf };
 export * from './backend';
+export * from './types';

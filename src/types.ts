@@ -1,0 +1,72 @@
+/**
+ * The data types shared by every part of wsol-lab, in one place.
+ *
+ * - {@link Heatmap}: a localization map, row-major, one float per pixel.
+ * - {@link Box}: an axis-aligned box in integer pixel indices, both corners inclusive.
+ */
+
+/**
+ * A localization map: `width × height` floats in row-major order (`data[y * width + x]`).
+ *
+ * Maps returned by the localization methods are normalised to [0, 1]; a constant map is all
+ * zeros, never NaN.
+ */
+export interface Heatmap {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/**
+ * An axis-aligned box in integer pixel indices, **both corners inclusive**: the box covers the
+ * pixels `x0 ≤ x ≤ x1`, `y0 ≤ y ≤ y1`, so its width is `x1 − x0 + 1` and a single pixel is
+ * `{ x0: x, y0: y, x1: x, y1: y }`.
+ *
+ * This is the convention of the CAM paper's evaluation code and of wsolevaluation
+ * (Choe et al., CVPR 2020), whose `localization.txt` files store `x0,y0,x1,y1` this way; keeping it
+ * makes IoU values comparable with theirs.
+ */
+export interface Box {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+/** Checks that `width` and `height` are positive integers, naming `what` in the error. */
+export function assertSize(width: number, height: number, what = 'size'): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`${what}: width and height must be positive integers, got ${width}×${height}`);
+  }
+}
+
+/**
+ * Makes a {@link Heatmap}, checking that `data` holds exactly `width × height` values.
+ *
+ * @throws RangeError naming the expected length when it does not.
+ */
+export function makeHeatmap(width: number, height: number, data: Float32Array): Heatmap {
+  assertSize(width, height, 'heatmap');
+  if (data.length !== width * height) {
+    throw new RangeError(
+      `heatmap ${width}×${height}: data must have width*height = ${width * height} values, got ${data.length}`,
+    );
+  }
+  return { width, height, data };
+}
+
+/**
+ * Checks that `box` is a valid inclusive box inside a `width × height` image.
+ *
+ * @throws RangeError naming the offending coordinate.
+ */
+export function assertBoxInside(box: Box, width: number, height: number): void {
+  const { x0, y0, x1, y1 } = box;
+  for (const [name, v] of Object.entries({ x0, y0, x1, y1 })) {
+    if (!Number.isInteger(v)) throw new RangeError(`box.${name} must be an integer pixel index, got ${v}`);
+  }
+  if (x0 > x1 || y0 > y1) throw new RangeError(`box corners out of order: (${x0},${y0})–(${x1},${y1})`);
+  if (x0 < 0 || y0 < 0 || x1 >= width || y1 >= height) {
+    throw new RangeError(`box (${x0},${y0})–(${x1},${y1}) is not inside a ${width}×${height} image`);
+  }
+}
