@@ -8,3 +8,4 @@ import * as tf from '@tensorflow/tfjs';
 export { tf };
 export * from './backend';
 export * from './types';
+export * from './models/vgg16';
