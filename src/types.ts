@@ -70,3 +70,61 @@ export function assertBoxInside(box: Box, width: number, height: number): void {
     throw new RangeError(`box (${x0},${y0})–(${x1},${y1}) is not inside a ${width}×${height} image`);
   }
 }
+
+/**
+ * A ground-truth object mask: `width × height` bytes in row-major order, **1 = object,
+ * 0 = background** (no other values). 8-bit greyscale masks with soft alpha (0…255) become one by
+ * `value ≥ 128 → 1` — the rule of the dataset layout, wsolevaluation's `mask > 0.5` on `mask / 255`.
+ */
+export interface ObjectMask {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * A localization target: picks the one scalar to explain from one image's **pre-softmax** class
+ * scores (a 1-D tensor of length `numClasses`), with differentiable tfjs ops.
+ *
+ * Methods take one target per image of a batch. Build targets with `classTarget(i)`,
+ * `topClassTarget()`, `softmaxTarget(i)`, `classSumTarget([i, j])` or write your own, e.g.
+ * `(scores) => scores.gather(3).sub(scores.gather(5))`; a target throws a `RangeError` when the
+ * scores are too short for it.
+ */
+export type Target = (scores: import('@tensorflow/tfjs').Tensor1D) => import('@tensorflow/tfjs').Scalar;
+
+/**
+ * What to explain: a {@link Target}, a class index (same as `classTarget(index)`), or one of those
+ * per image of the batch.
+ */
+export type TargetSpec = Target | number | ReadonlyArray<Target | number>;
+
+/**
+ * An image-sized gradient (guided backpropagation, guided Grad-CAM): `width × height × channels`
+ * floats in row-major, channel-last order (`data[(y * width + x) * channels + c]`), raw values
+ * (not normalised, can be negative).
+ */
+export interface GradientImage {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly data: Float32Array;
+}
+
+/**
+ * Makes a {@link GradientImage}, checking that `data` holds exactly `width × height × channels` values.
+ *
+ * @throws RangeError naming the expected length when it does not.
+ */
+export function makeGradientImage(width: number, height: number, channels: number, data: Float32Array): GradientImage {
+  assertSize(width, height, 'gradient image');
+  if (!Number.isInteger(channels) || channels <= 0) {
+    throw new RangeError(`gradient image: channels must be a positive integer, got ${channels}`);
+  }
+  if (data.length !== width * height * channels) {
+    throw new RangeError(
+      `gradient image ${width}×${height}×${channels}: data must have width*height*channels = ${width * height * channels} values, got ${data.length}`,
+    );
+  }
+  return { width, height, channels, data };
+}
