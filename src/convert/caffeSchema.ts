@@ -1,0 +1,108 @@
+/**
+ * The minimal subset of Caffe's `caffe.proto` (BVLC Caffe, src/caffe/proto/caffe.proto) that a
+ * `.caffemodel` needs to give up its weights, as a protobufjs schema.
+ *
+ * Field numbers are Caffe's. Two deliberate departures, both wire-compatible:
+ * - `BlobProto.data` (`repeated float data = 5 [packed = true]`) and `double_data` (field 8) are
+ *   declared `bytes`: a packed repeated float is one length-delimited run of little-endian floats, so
+ *   reading it as bytes gives a zero-copy view instead of a JavaScript array of 100 million numbers
+ *   (VGG16's fc6). Caffe always writes these fields packed.
+ * - `V1LayerParameter.type` (enum `LayerType`) is declared `int32` (same varint on the wire); the
+ *   enum names that matter are in {@link V1_LAYER_TYPES}.
+ * Every other field of a real caffemodel (layer parameters, phases, learning rates) is skipped as an
+ * unknown field.
+ */
+import * as protobuf from 'protobufjs';
+
+/** The schema text, proto2, package `caffe`. */
+export const CAFFE_SCHEMA = `
+syntax = "proto2";
+package caffe;
+
+message BlobShape {
+  repeated int64 dim = 1 [packed = true];
+}
+
+message BlobProto {
+  optional BlobShape shape = 7;
+  optional bytes data = 5;          // repeated float, packed
+  optional bytes double_data = 8;   // repeated double, packed
+  optional int32 num = 1 [default = 0];
+  optional int32 channels = 2 [default = 0];
+  optional int32 height = 3 [default = 0];
+  optional int32 width = 4 [default = 0];
+}
+
+message LayerParameter {
+  optional string name = 1;
+  optional string type = 2;
+  repeated BlobProto blobs = 7;
+}
+
+message V1LayerParameter {
+  optional string name = 4;
+  optional int32 type = 5;          // enum LayerType
+  repeated BlobProto blobs = 6;
+}
+
+message NetParameter {
+  optional string name = 1;
+  repeated V1LayerParameter layers = 2;
+  repeated LayerParameter layer = 100;
+}
+`;
+
+/** Names of the V1 `LayerParameter.LayerType` values found in VGG-style caffemodels. */
+export const V1_LAYER_TYPES: Readonly<Record<number, string>> = {
+  4: 'Convolution',
+  5: 'Data',
+  6: 'Dropout',
+  8: 'Flatten',
+  14: 'InnerProduct',
+  15: 'LRN',
+  17: 'Pooling',
+  18: 'ReLU',
+  20: 'Softmax',
+  21: 'SoftmaxWithLoss',
+};
+
+/** Decoded `BlobShape`: int64 dims come back as numbers or protobufjs `Long`s. */
+export interface BlobShapeMessage {
+  readonly dim: ReadonlyArray<number | protobuf.Long>;
+}
+
+/** Decoded `BlobProto` (only the fields of {@link CAFFE_SCHEMA}). */
+export interface BlobProtoMessage {
+  readonly shape?: BlobShapeMessage | null;
+  readonly data?: Uint8Array;
+  readonly double_data?: Uint8Array;
+  readonly num?: number;
+  readonly channels?: number;
+  readonly height?: number;
+  readonly width?: number;
+}
+
+/** Decoded `LayerParameter` / `V1LayerParameter`. */
+export interface LayerMessage {
+  readonly name?: string;
+  readonly type?: string | number;
+  readonly blobs: readonly BlobProtoMessage[];
+}
+
+/** Decoded `NetParameter`. */
+export interface NetParameterMessage {
+  readonly name?: string;
+  readonly layers: readonly LayerMessage[];
+  readonly layer: readonly LayerMessage[];
+}
+
+let netParameterType: protobuf.Type | undefined;
+
+/** The `caffe.NetParameter` message type, parsed once from {@link CAFFE_SCHEMA}. */
+export function netParameterMessageType(): protobuf.Type {
+  if (netParameterType === undefined) {
+    const root = protobuf.parse(CAFFE_SCHEMA, { keepCase: true }).root;
+    netParameterType = root.lookupType('caffe.NetParameter');
+  }
+  return netParameterType;
+}

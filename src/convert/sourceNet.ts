@@ -1,0 +1,112 @@
+/**
+ * What a model-file reader hands to the mappers: the weight-carrying layers of a file, in the file's own
+ * shapes, plus the bounds every reader checks before it allocates, so that a hostile or broken file
+ * (lying lengths, absurd shapes) ends in a clear error and never in an unbounded allocation.
+ */
+
+/** Largest model file the converters read: 2 GiB, Node's file-read limit (VGG16 is 528 MiB as .caffemodel or .h5). */
+export const MAX_MODEL_FILE_BYTES = 2 * 1024 ** 3 - 1;
+
+/** Largest number of dimensions a weight tensor may declare. */
+export const MAX_TENSOR_RANK = 8;
+
+/** A weight tensor read from a model file: its shape as the file states it and its float32 values. */
+export interface SourceTensor {
+  readonly shape: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** One layer of a model file that carries weights, in the order the file stores them. */
+export interface SourceLayer {
+  /** Layer name as stored in the file (`conv1_1`, `block1_conv1`, …). */
+  readonly name: string;
+  /** Layer type as stored (`Convolution`, `InnerProduct`, a V1 enum name), or '' when unknown. */
+  readonly type: string;
+  /** Its weight tensors in file order (Caffe: weight then bias; Keras: kernel then bias). */
+  readonly tensors: readonly SourceTensor[];
+}
+
+/** The weight-carrying layers of a model file, before any mapping onto an architecture. */
+export interface SourceNet {
+  /** Which tool wrote the file. */
+  readonly format: 'caffe' | 'keras';
+  /**
+   * Which layout of that format:
+   * - `caffe-v1`: V1LayerParameter in `NetParameter.layers`, blobs sized by num/channels/height/width;
+   * - `caffe-v2`: LayerParameter in `NetParameter.layer`, blobs sized by `BlobShape`;
+   * - `keras-h5`: Keras' legacy HDF5 weights file (Keras 2 `save_weights('x.h5')`, the
+   *   keras.applications downloads): one group per layer at the root, `layer_names`/`weight_names` attributes;
+   * - `keras-h5-model`: Keras' legacy whole-model HDF5 (`model.save('x.h5')`, Keras 2 or 3): the same
+   *   under `model_weights/`;
+   * - `keras3`: Keras 3 `.weights.h5`: `layers/<key>/vars/<i>`, the layer's name in the `vars` group's `name`.
+   */
+  readonly layout: 'caffe-v1' | 'caffe-v2' | 'keras-h5' | 'keras-h5-model' | 'keras3';
+  readonly layers: readonly SourceLayer[];
+}
+
+/**
+ * Checks a declared shape: rank at most {@link MAX_TENSOR_RANK}, non-negative integer dimensions, and
+ * an element count whose `bytesPerElement`-sized payload fits in `availableBytes` (the bytes that are
+ * really there). Returns the element count.
+ *
+ * @throws RangeError naming `what`, the shape and the bytes available.
+ */
+export function checkedElementCount(
+  shape: readonly number[],
+  bytesPerElement: number,
+  availableBytes: number,
+  what: string,
+): number {
+  if (shape.length > MAX_TENSOR_RANK) {
+    throw new RangeError(`${what}: shape [${shape.join(', ')}] has rank ${shape.length}, more than ${MAX_TENSOR_RANK}`);
+  }
+  let count = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) {
+      throw new RangeError(`${what}: shape [${shape.join(', ')}] has an invalid dimension ${d}`);
+    }
+    count *= d;
+    if (count * bytesPerElement > availableBytes) {
+      throw new RangeError(
+        `${what}: shape [${shape.join(', ')}] needs at least ${count * bytesPerElement} bytes but only ` +
+          `${availableBytes} are available (truncated file or absurd size in a header)`,
+      );
+    }
+  }
+  return count;
+}
+
+/**
+ * Copies little-endian float32 bytes into a new Float32Array of `count` values (the bytes need not be
+ * 4-byte aligned). The caller has checked that `bytes` holds at least `4 × count` bytes.
+ */
+export function float32FromLittleEndian(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  if (LITTLE_ENDIAN_HOST) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, count * 4));
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, count * 4);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+  }
+  return out;
+}
+
+/** Converts little-endian float64 bytes to a new Float32Array of `count` values. */
+export function float32FromLittleEndianFloat64(bytes: Uint8Array, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, count * 8);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
+  return out;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Names the format of a file from its first bytes, for "this is not a …" errors. */
+export function sniffFormat(bytes: Uint8Array): string | undefined {
+  const starts = (sig: number[]): boolean => sig.every((b, i) => bytes[i] === b);
+  if (starts([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'an HDF5 file (Keras .h5: use --from keras)';
+  if (starts([0x50, 0x4b, 0x03, 0x04])) return 'a zip archive (a .keras or PyTorch file, not supported)';
+  if (starts([0x7b])) return 'a JSON text';
+  if (starts([0x6e, 0x61, 0x6d, 0x65]) || starts([0x6c, 0x61, 0x79, 0x65, 0x72])) return 'a text .prototxt (the weights are in the .caffemodel)';
+  return undefined;
+}
