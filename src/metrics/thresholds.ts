@@ -1,0 +1,64 @@
+/**
+ * The threshold grid of wsolevaluation (Choe et al., CVPR 2020): `τ_i = i·δ` for
+ * `i = 0 … ⌈1/δ⌉ − 1`, i.e. `np.arange(0, 1, cam_curve_interval)`, with δ = 0.01 giving the 100
+ * thresholds 0, 0.01, …, 0.99. Every sweep (MaxBoxAcc, PxAP, mask IoU) uses this grid.
+ *
+ * Heatmaps hold float32 values, so every cut-off is rounded to float32 before the comparison
+ * ({@link cutoff}): a pixel stored as `0.2` then equals the threshold 0.2 instead of exceeding it by
+ * the float32 rounding error (2.98e-9). All metrics of this folder compare this way.
+ */
+
+/** The float32 cut-off compared with map values for threshold τ and scale s: `fround(τ·s)`. */
+export function cutoff(threshold: number, scale = 1): number {
+  return Math.fround(threshold * scale);
+}
+
+/** The default spacing of the threshold grid, wsolevaluation's `cam_curve_interval`. */
+export const DEFAULT_CAM_CURVE_INTERVAL = 0.01;
+
+/**
+ * The thresholds `τ_i = i·interval`, `i = 0 … ⌈1/interval⌉ − 1` (all in [0, 1)).
+ *
+ * @throws RangeError unless `0 < interval ≤ 0.5` (at least two thresholds).
+ */
+export function thresholdGrid(interval: number = DEFAULT_CAM_CURVE_INTERVAL): Float64Array {
+  if (!(interval > 0 && interval <= 0.5)) {
+    throw new RangeError(`cam curve interval must be in (0, 0.5], got ${interval}`);
+  }
+  const count = Math.ceil(1 / interval);
+  const grid = new Float64Array(count);
+  for (let i = 0; i < count; i++) grid[i] = i * interval;
+  return grid;
+}
+
+/**
+ * The index of the last threshold strictly below `v`: `max{i : cutoff(τ_i, scale) < v}`, or −1 when `v` is
+ * not above the first one. A pixel with value `v` is foreground (`v > cutoff(τ, scale)`) exactly at the
+ * thresholds `0 … index`. Exact: the estimate `⌈v/(δ·scale)⌉ − 1` is corrected against the grid.
+ */
+export function lastThresholdBelow(v: number, grid: Float64Array, scale = 1): number {
+  const last = grid.length - 1;
+  const step = grid.length > 1 ? grid[1] * scale : scale;
+  let i = step > 0 ? Math.ceil(v / step) - 1 : last;
+  if (!(i >= -1)) i = -1;
+  if (i > last) i = last;
+  while (i < last && cutoff(grid[i + 1], scale) < v) i++;
+  while (i >= 0 && !(cutoff(grid[i], scale) < v)) i--;
+  return i;
+}
+
+/**
+ * The index of the last threshold at or below `v`: `max{i : cutoff(τ_i) ≤ v}` (−1 when `v < 0`), i.e. the
+ * histogram bin `[τ_i, τ_{i+1})` of `v`, as `np.histogram` with edges `τ_0 … τ_{T−1}, 1` assigns it.
+ * Values ≥ 1 go to the extra bin T.
+ */
+export function histogramBin(v: number, grid: Float64Array): number {
+  const count = grid.length;
+  if (v >= 1) return count;
+  let i = Math.floor(v / grid[1]);
+  if (!(i >= -1)) i = -1;
+  if (i > count - 1) i = count - 1;
+  while (i < count - 1 && cutoff(grid[i + 1]) <= v) i++;
+  while (i >= 0 && !(cutoff(grid[i]) <= v)) i--;
+  return i;
+}
