@@ -1,0 +1,377 @@
+/**
+ * Fully connected CRF with Gaussian edge potentials and its mean-field inference
+ * (Krähenbühl & Koltun, "Efficient Inference in Fully Connected CRFs with Gaussian Edge
+ * Potentials", NIPS 2011), with pydensecrf's names and meanings so that pipelines port line by line.
+ *
+ * Energy: `E(x) = Σ_i U_i(x_i) + Σ_{i<j} Σ_m μ_m(x_i, x_j) k_m(f_i, f_j)`. Mean field iterates
+ *
+ *     Q_i(l) ← exp(−U_i(l) − Σ_m [μ_m(K̃_m Q)]_i(l)) / Z_i                (paper, Algorithm 1)
+ *
+ * from `Q = softmax(−U)`, with `K̃_m` the normalised Gaussian filter of term m (see kernel.ts)
+ * and μ_m its label compatibility (see compatibility.ts). As in densecrf, a point's own
+ * contribution is part of `K̃Q`.
+ *
+ * Data contract (checked, with errors naming the expected length):
+ * - unary and Q: Float32Array `[label][point]`, i.e. `[label][y·width + x]` for images;
+ * - rgb: Uint8Array `width·height·3`, interleaved RGB, row-major;
+ * - features: Float32Array `[feature][point]`.
+ */
+import { assertSize } from '../types';
+import { CompatibilitySpec, LabelCompatibility, makeCompatibility } from './compatibility';
+import { bilateralFeatures, gaussianFeatures, PerAxis } from './features';
+import {
+  assertKernelType,
+  assertNormalization,
+  DenseFilter,
+  DenseKernel,
+  KernelType,
+  makeLatticeKernel,
+  Normalization,
+} from './kernel';
+
+/** Options shared by every pairwise term. */
+export interface PairwiseEnergyOptions {
+  /** Label compatibility: Potts weight (number), diagonal (L numbers) or matrix (L rows of L). */
+  readonly compat: CompatibilitySpec;
+  /** Kernel type. @default 'DIAG' */
+  readonly kernel?: KernelType;
+  /** Kernel normalisation. @default 'SYMMETRIC' */
+  readonly normalization?: Normalization;
+}
+
+/** Options of {@link DenseCRF2D.addPairwiseGaussian}: the smoothness kernel `exp(−|p_i − p_j|²/2 sxy²)`. */
+export interface PairwiseGaussianOptions extends PairwiseEnergyOptions {
+  /** Standard deviation in pixels, one number or `[sx, sy]` (pydensecrf's examples use 3). */
+  readonly sxy: PerAxis<[number, number]>;
+}
+
+/** Options of {@link DenseCRF2D.addPairwiseBilateral}: `exp(−|p_i − p_j|²/2 sxy² − |I_i − I_j|²/2 srgb²)`. */
+export interface PairwiseBilateralOptions extends PairwiseEnergyOptions {
+  /** Positional standard deviation in pixels, one number or `[sx, sy]` (pydensecrf's examples: 80). */
+  readonly sxy: PerAxis<[number, number]>;
+  /** Colour standard deviation (0…255 units), one number or `[sr, sg, sb]` (pydensecrf's examples: 13). */
+  readonly srgb: PerAxis<[number, number, number]>;
+  /** The image: `width·height·3` bytes, interleaved RGB, row-major. */
+  readonly rgb: Uint8Array | Uint8ClampedArray;
+}
+
+/** One pairwise term: a normalised kernel and a label compatibility. */
+export class PairwisePotential {
+  constructor(
+    readonly kernel: DenseKernel,
+    readonly compatibility: LabelCompatibility,
+  ) {}
+
+  /** Writes `μ(K̃ Q)` into `out` (planar, labelCount × N). */
+  apply(q: Float32Array, labelCount: number, out: Float32Array, scratch: Float32Array): Float32Array {
+    this.kernel.apply(q, labelCount, out);
+    this.compatibility.applyInPlace(out, labelCount, scratch);
+    return out;
+  }
+}
+
+/** Work arrays of one inference run. */
+interface Workspace {
+  readonly energy: Float32Array;
+  readonly message: Float32Array;
+  readonly labelScratch: Float32Array;
+  readonly pointMax: Float32Array;
+  readonly pointSum: Float64Array;
+}
+
+/**
+ * A dense CRF over `pointCount` variables with `labelCount` labels (pydensecrf's `DenseCRF`).
+ *
+ * @example
+ * ```ts
+ * const crf = new DenseCRF(n, 3);
+ * crf.setUnaryEnergy(unary);                       // Float32Array [label][point]
+ * crf.addPairwiseEnergy(features, { compat: 3 });  // Float32Array [feature][point]
+ * const Q = crf.inference(5);                      // Float32Array [label][point]
+ * ```
+ */
+export class DenseCRF {
+  /** Number of variables N. */
+  readonly pointCount: number;
+  /** Number of labels L (≥ 2). */
+  readonly labelCount: number;
+  private unary: Float32Array;
+  private readonly pairwise: PairwisePotential[] = [];
+
+  /** @throws RangeError when pointCount is not a positive integer or labelCount < 2. */
+  constructor(pointCount: number, labelCount: number) {
+    if (!Number.isInteger(pointCount) || pointCount < 1) {
+      throw new RangeError(`DenseCRF: pointCount must be a positive integer, got ${pointCount}`);
+    }
+    if (!Number.isInteger(labelCount) || labelCount < 2) {
+      throw new RangeError(`DenseCRF: labelCount must be an integer ≥ 2, got ${labelCount}`);
+    }
+    this.pointCount = pointCount;
+    this.labelCount = labelCount;
+    this.unary = new Float32Array(pointCount * labelCount);
+  }
+
+  /** Number of pairwise terms added so far. */
+  get pairwiseCount(): number {
+    return this.pairwise.length;
+  }
+
+  /**
+   * Sets the unary energy `U[l·N + i] = −log P_i(l)` (copied; without a call it is zero).
+   *
+   * @throws RangeError naming the expected length `labelCount × N` or a non-finite entry.
+   */
+  setUnaryEnergy(unary: Float32Array): void {
+    const expected = this.labelCount * this.pointCount;
+    if (!(unary instanceof Float32Array)) {
+      throw new TypeError(`setUnaryEnergy: unary must be a Float32Array of ${expected} values [label][point]`);
+    }
+    if (unary.length !== expected) {
+      throw new RangeError(
+        `setUnaryEnergy: unary must have labelCount × N = ${this.labelCount} × ${this.pointCount} = ${expected} values laid out [label][point], got ${unary.length}`,
+      );
+    }
+    for (let i = 0; i < unary.length; i++) {
+      if (!Number.isFinite(unary[i])) {
+        throw new RangeError(
+          `setUnaryEnergy: unary of label ${Math.floor(i / this.pointCount)} at point ${i % this.pointCount} is ${unary[i]}; must be finite (clip probabilities before −log)`,
+        );
+      }
+    }
+    this.unary = unary.slice();
+  }
+
+  /**
+   * Adds a pairwise term with Gaussian kernel `exp(−½‖f_i − f_j‖²)` over arbitrary features
+   * (pydensecrf's `addPairwiseEnergy`); scale the features by their standard deviations first.
+   *
+   * @param features Float32Array `[feature][point]`, `d × N` values.
+   * @throws RangeError when the length is not a multiple of N, or on bad options.
+   */
+  addPairwiseEnergy(features: Float32Array, options: PairwiseEnergyOptions): void {
+    const n = this.pointCount;
+    if (!(features instanceof Float32Array) || features.length === 0 || features.length % n !== 0) {
+      throw new RangeError(
+        `addPairwiseEnergy: features must be a Float32Array of d × N = d × ${n} values laid out [feature][point], got ${features.length}`,
+      );
+    }
+    const { compatibility, normalization } = this.checkOptions(options);
+    const kernel = makeLatticeKernel(features, features.length / n, normalization);
+    this.pairwise.push(new PairwisePotential(kernel, compatibility));
+  }
+
+  /**
+   * Adds a pairwise term whose kernel is any linear filter with the lattice's `compute`
+   * contract — for instance an exact O(N²) filter on a small problem.
+   */
+  addPairwiseFilter(filter: DenseFilter, options: PairwiseEnergyOptions): void {
+    if (filter.pointCount !== this.pointCount) {
+      throw new RangeError(`addPairwiseFilter: the filter has ${filter.pointCount} points, the CRF ${this.pointCount}`);
+    }
+    const { compatibility, normalization } = this.checkOptions(options);
+    this.pairwise.push(new PairwisePotential(new DenseKernel(filter, normalization), compatibility));
+  }
+
+  /** Runs `iterations` mean-field steps from `softmax(−U)` and returns Q, `[label][point]`. */
+  inference(iterations: number): Float32Array {
+    assertIterations(iterations);
+    const work = this.workspace();
+    let q = this.startInference();
+    for (let it = 0; it < iterations; it++) q = this.step(q, work, q);
+    return q;
+  }
+
+  /** The starting marginals `Q = softmax(−U)` per point, `[label][point]`. */
+  startInference(): Float32Array {
+    const work = this.workspace();
+    for (let i = 0; i < this.unary.length; i++) work.energy[i] = -this.unary[i];
+    const q = new Float32Array(this.unary.length);
+    expAndNormalize(work.energy, this.labelCount, q, work);
+    return q;
+  }
+
+  /**
+   * One mean-field step: returns the new Q (a new array; `q` is not modified).
+   *
+   * @throws RangeError naming the expected length of q.
+   */
+  stepInference(q: Float32Array): Float32Array {
+    this.assertMarginals(q, 'stepInference');
+    return this.step(q, this.workspace(), new Float32Array(q.length));
+  }
+
+  /**
+   * Runs `iterations` steps and records densecrf's KL-divergence objective before the first step
+   * and after each one (`iterations + 1` values), for convergence plots.
+   */
+  inferenceWithKL(iterations: number): { readonly Q: Float32Array; readonly kl: readonly number[] } {
+    assertIterations(iterations);
+    const work = this.workspace();
+    let q = this.startInference();
+    const kl = [this.klDivergence(q)];
+    for (let it = 0; it < iterations; it++) {
+      q = this.step(q, work, q);
+      kl.push(this.klDivergence(q));
+    }
+    return { Q: q, kl };
+  }
+
+  /**
+   * densecrf's `klDivergence(Q)`, the mean-field objective up to the constant log Z:
+   * `Σ_i Σ_l Q_i(l) log Q_i(l) + Σ_i Σ_l U_i(l) Q_i(l) + Σ_m Σ_i Σ_l Q_i(l) [μ_m(K̃_m Q)]_i(l)`
+   * (log of max(Q, 1e-20)). It decreases over the iterations in practice.
+   */
+  klDivergence(q: Float32Array): number {
+    this.assertMarginals(q, 'klDivergence');
+    const work = this.workspace();
+    let kl = 0;
+    for (let i = 0; i < q.length; i++) kl += q[i] * Math.log(Math.max(q[i], 1e-20)) + this.unary[i] * q[i];
+    for (const term of this.pairwise) {
+      term.apply(q, this.labelCount, work.message, work.labelScratch);
+      for (let i = 0; i < q.length; i++) kl += q[i] * work.message[i];
+    }
+    return kl;
+  }
+
+  /** The most probable label of each point after `iterations` steps (densecrf's `map`). */
+  map(iterations: number): Int32Array {
+    return argmaxLabels(this.inference(iterations), this.labelCount);
+  }
+
+  private step(q: Float32Array, work: Workspace, out: Float32Array): Float32Array {
+    const { energy, message, labelScratch } = work;
+    for (let i = 0; i < energy.length; i++) energy[i] = -this.unary[i];
+    for (const term of this.pairwise) {
+      term.apply(q, this.labelCount, message, labelScratch);
+      for (let i = 0; i < energy.length; i++) energy[i] -= message[i];
+    }
+    expAndNormalize(energy, this.labelCount, out, work);
+    return out;
+  }
+
+  private workspace(): Workspace {
+    const size = this.pointCount * this.labelCount;
+    return {
+      energy: new Float32Array(size),
+      message: new Float32Array(size),
+      labelScratch: new Float32Array(this.labelCount),
+      pointMax: new Float32Array(this.pointCount),
+      pointSum: new Float64Array(this.pointCount),
+    };
+  }
+
+  private assertMarginals(q: Float32Array, what: string): void {
+    const expected = this.labelCount * this.pointCount;
+    if (!(q instanceof Float32Array) || q.length !== expected) {
+      throw new RangeError(
+        `${what}: Q must be a Float32Array of labelCount × N = ${expected} values laid out [label][point], got ${q.length}`,
+      );
+    }
+  }
+
+  private checkOptions(options: PairwiseEnergyOptions): { compatibility: LabelCompatibility; normalization: Normalization } {
+    assertKernelType(options.kernel ?? 'DIAG');
+    const normalization = options.normalization ?? 'SYMMETRIC';
+    assertNormalization(normalization);
+    if (options.compat === undefined) throw new RangeError('pairwise term: compat is required (Potts weight, diagonal or matrix)');
+    return { compatibility: makeCompatibility(options.compat, this.labelCount), normalization };
+  }
+}
+
+/**
+ * A dense CRF on a `width × height` image grid (pydensecrf's `DenseCRF2D`); point `i = y·width + x`.
+ *
+ * @example
+ * ```ts
+ * const crf = new DenseCRF2D(width, height, 2);
+ * crf.setUnaryEnergy(unaryFromSoftmax(probs, { clip: 1e-5 }));    // Float32Array [label][y*width+x]
+ * crf.addPairwiseGaussian({ sxy: 3, compat: 3 });
+ * crf.addPairwiseBilateral({ sxy: 80, srgb: 13, rgb, compat: 10 }); // rgb: Uint8Array H*W*3 RGB
+ * const Q = crf.inference(5);                                      // Float32Array [label][y*width+x]
+ * ```
+ */
+export class DenseCRF2D extends DenseCRF {
+  readonly width: number;
+  readonly height: number;
+
+  /** @throws RangeError on a non-positive size or labelCount < 2. */
+  constructor(width: number, height: number, labelCount: number) {
+    assertSize(width, height, 'DenseCRF2D');
+    super(width * height, labelCount);
+    this.width = width;
+    this.height = height;
+  }
+
+  /** Adds the smoothness term `μ · exp(−(x_i − x_j)²/2sx² − (y_i − y_j)²/2sy²)`. */
+  addPairwiseGaussian(options: PairwiseGaussianOptions): void {
+    this.addPairwiseEnergy(gaussianFeatures(this.width, this.height, options.sxy), options);
+  }
+
+  /**
+   * Adds the appearance term
+   * `μ · exp(−(x_i − x_j)²/2sx² − (y_i − y_j)²/2sy² − (R_i − R_j)²/2sr² − (G_i − G_j)²/2sg² − (B_i − B_j)²/2sb²)`.
+   *
+   * @throws RangeError naming the expected length `width·height·3` of rgb.
+   */
+  addPairwiseBilateral(options: PairwiseBilateralOptions): void {
+    this.addPairwiseEnergy(bilateralFeatures(this.width, this.height, options.sxy, options.srgb, options.rgb), options);
+  }
+}
+
+function assertIterations(iterations: number): void {
+  if (!Number.isInteger(iterations) || iterations < 0) {
+    throw new RangeError(`inference: iterations must be an integer ≥ 0, got ${iterations}`);
+  }
+}
+
+/** `out = exp(x − max) / Σ exp(x − max)` per point, planar `[label][point]`. */
+function expAndNormalize(x: Float32Array, labelCount: number, out: Float32Array, work: Workspace): void {
+  const n = x.length / labelCount;
+  const { pointMax, pointSum } = work;
+  pointMax.set(x.subarray(0, n));
+  for (let l = 1; l < labelCount; l++) {
+    const base = l * n;
+    for (let i = 0; i < n; i++) if (x[base + i] > pointMax[i]) pointMax[i] = x[base + i];
+  }
+  pointSum.fill(0);
+  for (let l = 0; l < labelCount; l++) {
+    const base = l * n;
+    for (let i = 0; i < n; i++) {
+      const e = Math.fround(Math.exp(x[base + i] - pointMax[i]));
+      out[base + i] = e;
+      pointSum[i] += e;
+    }
+  }
+  for (let l = 0; l < labelCount; l++) {
+    const base = l * n;
+    for (let i = 0; i < n; i++) out[base + i] /= pointSum[i];
+  }
+}
+
+/**
+ * The label of highest probability at each point (`argmax_l Q[l·N + i]`, first on ties):
+ * pydensecrf users write `np.argmax(Q, axis=0)`.
+ *
+ * @param q Float32Array `[label][point]`, `labelCount × N`.
+ * @throws RangeError when the length is not a positive multiple of labelCount.
+ */
+export function argmaxLabels(q: Float32Array, labelCount: number): Int32Array {
+  if (!Number.isInteger(labelCount) || labelCount < 1 || q.length === 0 || q.length % labelCount !== 0) {
+    throw new RangeError(
+      `argmaxLabels: Q must hold labelCount × N = ${labelCount} × N values laid out [label][point], got ${q.length}`,
+    );
+  }
+  const n = q.length / labelCount;
+  const labels = new Int32Array(n);
+  const best = q.slice(0, n);
+  for (let l = 1; l < labelCount; l++) {
+    const base = l * n;
+    for (let i = 0; i < n; i++) {
+      if (q[base + i] > best[i]) {
+        best[i] = q[base + i];
+        labels[i] = l;
+      }
+    }
+  }
+  return labels;
+}

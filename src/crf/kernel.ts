@@ -1,0 +1,111 @@
+/**
+ * The dense Gaussian kernel of a CRF pairwise term with its normalisation (densecrf's DenseKernel).
+ *
+ * With `K` the Gaussian filter over the term's features (a permutohedral lattice) and `n = K·1`
+ * (each point's own contribution included), the normalisations give `K̃`:
+ *
+ * | normalization | K̃ Q                              |
+ * |---------------|-----------------------------------|
+ * | `NONE`        | `K Q`                             |
+ * | `BEFORE`      | `K (D Q)`,  D = diag(1 / n)       |
+ * | `AFTER`       | `D (K Q)`,  D = diag(1 / n)       |
+ * | `SYMMETRIC`   | `D (K (D Q))`, D = diag(1 / √n)   |
+ *
+ * with `1 / (n + 1e-20)` and `1 / √(n + 1e-20)` as in densecrf. SYMMETRIC is pydensecrf's default.
+ */
+import { PermutohedralLattice } from './permutohedral';
+
+/** How a kernel is normalised (pydensecrf's `NO_NORMALIZATION`, `NORMALIZE_BEFORE`, …). */
+export type Normalization = 'NONE' | 'BEFORE' | 'AFTER' | 'SYMMETRIC';
+
+/** pydensecrf's `NO_NORMALIZATION`. */
+export const NO_NORMALIZATION: Normalization = 'NONE';
+/** pydensecrf's `NORMALIZE_BEFORE`. */
+export const NORMALIZE_BEFORE: Normalization = 'BEFORE';
+/** pydensecrf's `NORMALIZE_AFTER`. */
+export const NORMALIZE_AFTER: Normalization = 'AFTER';
+/** pydensecrf's `NORMALIZE_SYMMETRIC` (the default). */
+export const NORMALIZE_SYMMETRIC: Normalization = 'SYMMETRIC';
+
+/**
+ * Kernel type. Only `DIAG` (one scale per feature, densecrf's `DIAG_KERNEL` and pydensecrf's
+ * default) is offered: kernel types differ only when kernel parameters are learnt, which this
+ * library does not do.
+ */
+export type KernelType = 'DIAG';
+/** pydensecrf's `DIAG_KERNEL`. */
+export const DIAG_KERNEL: KernelType = 'DIAG';
+
+const NORMALIZATIONS: readonly Normalization[] = ['NONE', 'BEFORE', 'AFTER', 'SYMMETRIC'];
+
+/** A linear filter over N points with the permutohedral lattice's `compute` contract. */
+export interface DenseFilter {
+  readonly pointCount: number;
+  /** Filters `valueCount` planar vectors `[value][point]`; `reverse` applies the transpose. */
+  compute(values: Float32Array, valueCount: number, options?: { out?: Float32Array; reverse?: boolean }): Float32Array;
+}
+
+/** Checks a normalization name, listing the valid ones in the error. */
+export function assertNormalization(value: string): asserts value is Normalization {
+  if (!(NORMALIZATIONS as readonly string[]).includes(value)) {
+    throw new RangeError(`normalization must be one of ${NORMALIZATIONS.join(', ')}, got '${value}'`);
+  }
+}
+
+/** Checks a kernel type (only DIAG). */
+export function assertKernelType(value: string): asserts value is KernelType {
+  if (value !== 'DIAG') throw new RangeError(`kernel must be 'DIAG' (DIAG_KERNEL), got '${value}'`);
+}
+
+/**
+ * A Gaussian kernel with normalisation: `apply(Q)` returns `K̃ Q` (see the module comment).
+ */
+export class DenseKernel {
+  readonly normalization: Normalization;
+  readonly filter: DenseFilter;
+  /** Per-point normalisation factor: 1/(n+1e-20), 1/√(n+1e-20), or unused for NONE. */
+  private readonly norm: Float32Array;
+
+  constructor(filter: DenseFilter, normalization: Normalization = 'SYMMETRIC') {
+    assertNormalization(normalization);
+    this.filter = filter;
+    this.normalization = normalization;
+    const n = filter.pointCount;
+    this.norm = filter.compute(new Float32Array(n).fill(1), 1);
+    for (let i = 0; i < n; i++) {
+      const s = this.norm[i] + 1e-20;
+      this.norm[i] = normalization === 'SYMMETRIC' ? 1 / Math.sqrt(s) : 1 / s;
+    }
+  }
+
+  /** Writes `K̃ Q` for planar `Q` (`[label][point]`, labelCount × N) into `out` (may not alias Q). */
+  apply(q: Float32Array, labelCount: number, out: Float32Array, transpose = false): Float32Array {
+    const scaleBefore =
+      this.normalization === 'SYMMETRIC' ||
+      (this.normalization === 'BEFORE' && !transpose) ||
+      (this.normalization === 'AFTER' && transpose);
+    const scaleAfter =
+      this.normalization === 'SYMMETRIC' ||
+      (this.normalization === 'BEFORE' && transpose) ||
+      (this.normalization === 'AFTER' && !transpose);
+    if (scaleBefore) this.scaleByNorm(q, labelCount, out);
+    else out.set(q);
+    this.filter.compute(out, labelCount, { out, reverse: transpose });
+    if (scaleAfter) this.scaleByNorm(out, labelCount, out);
+    return out;
+  }
+
+  private scaleByNorm(from: Float32Array, labelCount: number, to: Float32Array): void {
+    const n = this.filter.pointCount;
+    const norm = this.norm;
+    for (let l = 0; l < labelCount; l++) {
+      const base = l * n;
+      for (let i = 0; i < n; i++) to[base + i] = from[base + i] * norm[i];
+    }
+  }
+}
+
+/** Builds the lattice of `features` (`[feature][point]`) and wraps it in a {@link DenseKernel}. */
+export function makeLatticeKernel(features: Float32Array, featureCount: number, normalization: Normalization): DenseKernel {
+  return new DenseKernel(PermutohedralLattice.init(features, featureCount), normalization);
+}
