@@ -9,3 +9,5 @@ export { tf };
 export * from './backend';
 export * from './types';
 export * from './models/vgg16';
+export * from './display/index';
+export * from './environment';

@@ -1,0 +1,4 @@
+/** Display helpers for notebooks: Plotly figures, PNG images, HTML and Markdown. */
+export * from './mime';
+export * from './png';
+export * from './notebook';
