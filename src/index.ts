@@ -11,3 +11,4 @@ export * from './types';
 export * from './models/vgg16';
 export * from './display/index';
 export * from './environment';
+export * from './draw/index';
