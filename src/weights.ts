@@ -1,0 +1,232 @@
+/**
+ * The models shipped in `weights/<name>/`, loaded with no network.
+ *
+ * Each folder holds a tfjs layers model (`model.json` plus binary weight shards) and a
+ * `manifest.json` recording its classes, input size, preprocessing, training and test metrics,
+ * and the SHA-256 of every file. {@link load} reads the files with `fs` (not `file://` through
+ * tfjs-node, so it works on every backend), checks each hash against the manifest and refuses a
+ * file that does not match, then builds the model from memory with `tf.io.fromMemory`.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+
+/** Names of the models shipped in `weights/`. */
+export const SHIPPED_MODELS = ['cam-default', 'gradcam-default'] as const;
+
+/** Name of a shipped model. */
+export type ShippedModelName = (typeof SHIPPED_MODELS)[number];
+
+/**
+ * How raw RGB pixels become the model's input: resize (bilinear, corners not aligned) to
+ * `inputSize`, then `x = pixel · scale + offset` per channel, NHWC, float32.
+ */
+export interface Preprocessing {
+  readonly colorSpace: 'RGB';
+  readonly layout: 'NHWC';
+  readonly resize: 'bilinear';
+  readonly scale: number;
+  readonly offset: number;
+}
+
+/** The `manifest.json` of a shipped model. */
+export interface WeightsManifest {
+  readonly name: string;
+  readonly description: string;
+  /** Function of src/models that builds the architecture, e.g. `camDefault`. */
+  readonly architecture: string;
+  readonly format: 'tfjs-layers';
+  /** Class names; output i of the softmax is class i. */
+  readonly classes: readonly string[];
+  /** `[height, width]` of the input. */
+  readonly inputSize: readonly [number, number];
+  readonly preprocessing: Preprocessing;
+  /** Layers the localization methods need: the last convolution, and the Dense layer of the logits. */
+  readonly layers: { readonly lastConv: string; readonly logits: string };
+  /** What and how it was trained (data, seed, schedule, time, backend). */
+  readonly training: Readonly<Record<string, unknown>>;
+  /** Measured metrics, e.g. `{ test: { images, top1 }, localization: {...} }`. */
+  readonly metrics: Readonly<Record<string, unknown>>;
+  /** SHA-256 (hex) of each file of the folder except manifest.json. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** Raw RGB pixels: `height × width × 3` values in [0, 255], row-major. Benchmark samples fit (`image`). */
+export type RgbPixels =
+  | { readonly width: number; readonly height: number; readonly data: ArrayLike<number> }
+  | { readonly width: number; readonly height: number; readonly image: ArrayLike<number> };
+
+/** A loaded shipped model. */
+export interface LoadedModel {
+  readonly model: tf.LayersModel;
+  readonly manifest: WeightsManifest;
+  /**
+   * Applies the recorded preprocessing: RGB pixels or a `[h, w, 3]` / `[n, h, w, 3]` tensor with
+   * values in [0, 255] → float32 `[n, inputHeight, inputWidth, 3]`. The caller disposes the result.
+   */
+  preprocess(input: RgbPixels | tf.Tensor3D | tf.Tensor4D): tf.Tensor4D;
+}
+
+/** Options of {@link load}. */
+export interface LoadOptions {
+  /** Folder holding one sub-folder per model. @default the repository's `weights/` */
+  readonly weightsDir?: string;
+}
+
+/** The folder `weights/` of this repository. */
+export function defaultWeightsDir(): string {
+  return path.resolve(__dirname, '..', 'weights');
+}
+
+/** SHA-256 of a byte buffer, as lowercase hex. */
+export function sha256(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+function joinWeightData(data: tf.io.WeightData): ArrayBuffer {
+  return Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+}
+
+/**
+ * A tfjs IOHandler that saves a model into `dir` as `model.json` + `weights.bin` with `fs`.
+ * Works on every backend (tfjs-node's `file://` needs the native one).
+ */
+export function fsSaveHandler(dir: string, shardName = 'weights.bin'): tf.io.IOHandler {
+  return {
+    save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
+      fs.mkdirSync(dir, { recursive: true });
+      const weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : joinWeightData(artifacts.weightData);
+      const modelJson = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: [shardName], weights: artifacts.weightSpecs ?? [] }],
+      };
+      fs.writeFileSync(path.join(dir, shardName), Buffer.from(weights));
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+  };
+}
+
+interface ModelJson {
+  modelTopology: object;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+}
+
+/** Reads `dir/model.json` and its shards into model artifacts, calling `check(file, bytes)` on each file. */
+export function readModelArtifacts(dir: string, check: (file: string, bytes: Uint8Array) => void = () => undefined): tf.io.ModelArtifacts {
+  const jsonBytes = readFileOrThrow(dir, 'model.json');
+  check('model.json', jsonBytes);
+  const json = JSON.parse(Buffer.from(jsonBytes).toString('utf8')) as ModelJson;
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const shards: ArrayBuffer[] = [];
+  for (const group of json.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const p of group.paths) {
+      const bytes = readFileOrThrow(dir, p);
+      check(p, bytes);
+      shards.push(toArrayBuffer(bytes));
+    }
+  }
+  return {
+    modelTopology: json.modelTopology,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy ?? undefined,
+    weightSpecs,
+    weightData: tf.io.concatenateArrayBuffers(shards),
+  };
+}
+
+function readFileOrThrow(dir: string, file: string): Uint8Array {
+  const full = path.join(dir, file);
+  if (path.relative(dir, full).startsWith('..')) throw new Error(`${file}: path leaves the model folder ${dir}`);
+  if (!fs.existsSync(full)) throw new Error(`${full}: file not found`);
+  return new Uint8Array(fs.readFileSync(full));
+}
+
+/** Reads and checks `manifest.json` of the model folder `dir`. */
+export function readManifest(dir: string): WeightsManifest {
+  const file = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(file)) throw new Error(`${file}: no manifest.json (is this a shipped model folder?)`);
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as WeightsManifest;
+  for (const key of ['classes', 'inputSize', 'preprocessing', 'files'] as const) {
+    if (manifest[key] === undefined) throw new Error(`${file}: the field '${key}' is missing`);
+  }
+  return manifest;
+}
+
+/**
+ * Checks `bytes` of `file` against the hash the manifest records.
+ * @throws Error naming the file, the expected and the actual hash.
+ */
+export function verifyFile(manifest: WeightsManifest, dir: string, file: string, bytes: Uint8Array): void {
+  const expected = manifest.files[file];
+  if (expected === undefined) throw new Error(`${path.join(dir, file)}: not listed in manifest.json, refusing to load it`);
+  const actual = sha256(bytes);
+  if (actual !== expected) {
+    throw new Error(`${path.join(dir, file)}: SHA-256 mismatch (manifest ${expected}, file ${actual}); refusing to load a modified file`);
+  }
+}
+
+function pixelsToTensor(input: RgbPixels): tf.Tensor4D {
+  const { width, height } = input;
+  const values = 'data' in input ? input.data : input.image;
+  if (values.length !== width * height * 3) {
+    throw new RangeError(`preprocess: expected width*height*3 = ${width * height * 3} RGB values for ${width}×${height}, got ${values.length}`);
+  }
+  return tf.tensor4d(Float32Array.from(values), [1, height, width, 3]);
+}
+
+/** Builds the preprocessing function of a manifest (see {@link LoadedModel.preprocess}). */
+export function makePreprocess(manifest: WeightsManifest): LoadedModel['preprocess'] {
+  const [h, w] = manifest.inputSize;
+  const { scale, offset } = manifest.preprocessing;
+  return (input) =>
+    tf.tidy(() => {
+      let x: tf.Tensor4D;
+      if (input instanceof tf.Tensor) {
+        if (input.rank === 3) x = input.expandDims(0) as tf.Tensor4D;
+        else if (input.rank === 4) x = input as tf.Tensor4D;
+        else throw new RangeError(`preprocess: expected a [h, w, 3] or [n, h, w, 3] tensor, got shape [${input.shape}]`);
+        if (x.shape[3] !== 3) throw new RangeError(`preprocess: expected 3 channels (RGB), got shape [${input.shape}]`);
+        x = x.toFloat();
+      } else {
+        x = pixelsToTensor(input);
+      }
+      if (x.shape[1] !== h || x.shape[2] !== w) x = tf.image.resizeBilinear(x, [h, w]);
+      return x.mul(scale).add(offset) as tf.Tensor4D;
+    });
+}
+
+/**
+ * Loads the shipped model `name` from `weights/<name>/` with no network: verifies the SHA-256 of
+ * `model.json` and of each weight shard against `manifest.json`, then builds the model.
+ *
+ * @example
+ * ```ts
+ * const { model, manifest, preprocess } = await load('cam-default');
+ * const probs = tf.tidy(() => model.predict(preprocess(sample)) as tf.Tensor2D);
+ * ```
+ * @throws Error naming the file when a hash does not match, a file is missing or not in the manifest.
+ */
+export async function load(name: ShippedModelName | string, options: LoadOptions = {}): Promise<LoadedModel> {
+  const dir = path.join(options.weightsDir ?? defaultWeightsDir(), name);
+  if (!fs.existsSync(dir)) {
+    throw new Error(`no model '${name}' in ${path.dirname(dir)} (shipped: ${SHIPPED_MODELS.join(', ')})`);
+  }
+  const manifest = readManifest(dir);
+  const artifacts = readModelArtifacts(dir, (file, bytes) => verifyFile(manifest, dir, file, bytes));
+  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  return { model, manifest, preprocess: makePreprocess(manifest) };
+}
