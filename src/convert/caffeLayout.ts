@@ -1,0 +1,66 @@
+/**
+ * Caffe → tfjs tensor layouts. Caffe stores blobs NCHW: a convolution kernel as `(out, in, kh, kw)`
+ * and applies it as a cross-correlation, like tfjs' `conv2d` with an `(kh, kw, in, out)` kernel; an
+ * InnerProduct weight as `(out, in)` with `y = W x + b`, where tfjs' Dense computes `y = x K + b` with
+ * `K (in, out)`; and its Flatten reads a `(C, H, W)` map in that order, where tfjs flattens `(H, W, C)`.
+ */
+
+/**
+ * Convolution kernel `(out, in, kh, kw)` → `(kh, kw, in, out)`:
+ * `K[u, v, c, o] = W[o, c, u, v]` (no flip: both are cross-correlations).
+ */
+export function caffeConvKernelToTfjs(data: Float32Array, out: number, inC: number, kh: number, kw: number): Float32Array {
+  checkLength(data, out * inC * kh * kw, `conv kernel (${out}, ${inC}, ${kh}, ${kw})`);
+  const result = new Float32Array(data.length);
+  for (let o = 0; o < out; o++) {
+    for (let c = 0; c < inC; c++) {
+      for (let u = 0; u < kh; u++) {
+        for (let v = 0; v < kw; v++) {
+          result[((u * kw + v) * inC + c) * out + o] = data[((o * inC + c) * kh + u) * kw + v];
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/** InnerProduct weight `(out, in)` → Dense kernel `(in, out)`: `K[i, o] = W[o, i]`. */
+export function caffeInnerProductToTfjs(data: Float32Array, out: number, inputs: number): Float32Array {
+  checkLength(data, out * inputs, `InnerProduct weight (${out}, ${inputs})`);
+  const result = new Float32Array(data.length);
+  for (let o = 0; o < out; o++) {
+    for (let i = 0; i < inputs; i++) result[i * out + o] = data[o * inputs + i];
+  }
+  return result;
+}
+
+/**
+ * InnerProduct weight `(out, C·H·W)` that reads a Caffe `(C, H, W)` flatten → Dense kernel
+ * `(H·W·C, out)` that reads tfjs' `(H, W, C)` flatten of the same map:
+ * `K[(h·W + w)·C + c, o] = W[o, (c·H + h)·W + w]`. This is VGG16's fc6 after pool5.
+ */
+export function caffeFlattenedInnerProductToTfjs(
+  data: Float32Array,
+  out: number,
+  channels: number,
+  height: number,
+  width: number,
+): Float32Array {
+  checkLength(data, out * channels * height * width, `InnerProduct weight (${out}, ${channels}·${height}·${width})`);
+  const inputs = channels * height * width;
+  const result = new Float32Array(data.length);
+  for (let o = 0; o < out; o++) {
+    for (let c = 0; c < channels; c++) {
+      for (let h = 0; h < height; h++) {
+        for (let w = 0; w < width; w++) {
+          result[((h * width + w) * channels + c) * out + o] = data[o * inputs + (c * height + h) * width + w];
+        }
+      }
+    }
+  }
+  return result;
+}
+
+function checkLength(data: Float32Array, expected: number, what: string): void {
+  if (data.length !== expected) throw new RangeError(`${what}: expected ${expected} values, got ${data.length}`);
+}

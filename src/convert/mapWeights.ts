@@ -1,0 +1,196 @@
+/**
+ * Maps the layers of a model file ({@link SourceNet}) onto an architecture's weight layers by name,
+ * bringing every kernel into tfjs' layout: Conv2D `(kh, kw, in, out)`, Dense `(in, out)`, bias `(out)`.
+ *
+ * Caffe: kernels `(out, in, kh, kw)` → `(kh, kw, in, out)`, InnerProduct `(out, in)` → `(in, out)`,
+ * and VGG16's fc6, which reads pool5 flattened as `(C, H, W)`, has its input rows reordered for the
+ * `(H, W, C)` flatten of tfjs (see caffeLayout.ts). Keras: already in tfjs' layout; names mapped by
+ * {@link archNameOfKerasLayer}.
+ */
+import { ARCH_LAYERS, ConvertArch, archNameOfKerasLayer } from './architectures';
+import { caffeConvKernelToTfjs, caffeFlattenedInnerProductToTfjs, caffeInnerProductToTfjs } from './caffeLayout';
+import { SourceLayer, SourceNet, SourceTensor } from './sourceNet';
+
+/** One architecture layer's weights, in tfjs' layout. */
+export interface MappedLayer {
+  /** Layer name in the architecture (`conv1_1`, `fc6`, `CAM_fc`). */
+  readonly name: string;
+  /** Its name in the file (`conv1_1`, `block1_conv1`, `fc1`). */
+  readonly sourceName: string;
+  readonly kernel: SourceTensor;
+  readonly bias: SourceTensor;
+  /** Kernel shape as the file stored it. */
+  readonly sourceShape: readonly number[];
+}
+
+/** The result of {@link mapWeights}. */
+export interface MappedWeights {
+  readonly arch: ConvertArch;
+  readonly layers: readonly MappedLayer[];
+  /** Weight-carrying layers of the file that the architecture has no place for. */
+  readonly ignored: readonly string[];
+  /** Output units of the head (`fc8` / `CAM_fc`). */
+  readonly classes: number;
+  /**
+   * Side of the feature map that the flattened Dense layer reads (pool5: 7 for 224-pixel VGG16), or
+   * undefined for architectures without one.
+   */
+  readonly flattenSide?: number;
+}
+
+/**
+ * Maps `net`'s weights onto `arch`, checking that every weight layer of `arch` is present with a
+ * kernel of the right rank and a bias of matching length, and that consecutive layers chain (each
+ * layer's input channels are the previous layer's outputs).
+ *
+ * @throws Error naming the missing layers (and the architecture the file looks like), or the layer
+ *   and shape that do not fit.
+ */
+export function mapWeights(net: SourceNet, arch: ConvertArch): MappedWeights {
+  const spec = ARCH_LAYERS[arch];
+  const byName = indexByArchName(net);
+  const wanted = [...spec.conv, ...spec.dense];
+  const missing = wanted.filter((name) => !byName.has(name));
+  if (missing.length > 0) throw new Error(missingLayersMessage(net, arch, missing, byName));
+
+  const layers: MappedLayer[] = [];
+  let channels = 3;
+  for (const name of spec.conv) {
+    const mapped = mapConv(net, byName.get(name)!, name);
+    const inC = mapped.kernel.shape[2];
+    if (inC !== channels) {
+      throw new RangeError(`${name}: its kernel takes ${inC} input channels but the layer before gives ${channels}`);
+    }
+    channels = mapped.kernel.shape[3];
+    layers.push(mapped);
+  }
+  let inputs = channels;
+  let flattenSide: number | undefined;
+  for (const name of spec.dense) {
+    const source = byName.get(name)!;
+    if (name === spec.flattened) {
+      const fanIn = denseFanIn(net, source, name);
+      flattenSide = flattenedSide(fanIn, channels, name);
+      inputs = fanIn;
+    }
+    const mapped = mapDense(net, source, name, name === spec.flattened ? { channels, side: flattenSide! } : undefined);
+    if (mapped.kernel.shape[0] !== inputs) {
+      throw new RangeError(`${name}: its kernel takes ${mapped.kernel.shape[0]} inputs but the layer before gives ${inputs}`);
+    }
+    inputs = mapped.kernel.shape[1];
+    layers.push(mapped);
+  }
+  const used = new Set(layers.map((l) => l.sourceName));
+  const ignored = net.layers.filter((l) => !used.has(l.name)).map((l) => l.name);
+  return { arch, layers, ignored, classes: inputs, flattenSide };
+}
+
+function indexByArchName(net: SourceNet): Map<string, SourceLayer> {
+  const map = new Map<string, SourceLayer>();
+  for (const layer of net.layers) {
+    const name = net.format === 'keras' ? archNameOfKerasLayer(layer.name) : layer.name;
+    if (map.has(name)) throw new Error(`${net.format} file: two layers map to '${name}' (${map.get(name)!.name}, ${layer.name})`);
+    map.set(name, layer);
+  }
+  return map;
+}
+
+function missingLayersMessage(net: SourceNet, arch: ConvertArch, missing: string[], byName: Map<string, SourceLayer>): string {
+  const other = (Object.keys(ARCH_LAYERS) as ConvertArch[]).find(
+    (a) => a !== arch && [...ARCH_LAYERS[a].conv, ...ARCH_LAYERS[a].dense].every((n) => byName.has(n)),
+  );
+  const found = [...byName.keys()];
+  return (
+    `The ${net.format} file lacks layer${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of --arch ${arch}` +
+    (other ? `; it has every layer of --arch ${other}: is that the architecture?` : '') +
+    ` (weight layers in the file: ${found.slice(0, 24).join(', ')}${found.length > 24 ? ', …' : ''})`
+  );
+}
+
+/** The kernel and bias of a layer, refusing any other number of tensors. */
+function kernelAndBias(layer: SourceLayer, name: string): [SourceTensor, SourceTensor] {
+  if (layer.tensors.length !== 2) {
+    throw new Error(`${name} (file layer '${layer.name}'): expected 2 tensors (kernel, bias), found ${layer.tensors.length}`);
+  }
+  return [layer.tensors[0], layer.tensors[1]];
+}
+
+/** Dimensions with the leading 1s of Caffe's legacy 4-D blobs removed, down to `rank`. */
+function squeezeLeading(shape: readonly number[], rank: number): number[] {
+  const dims = shape.slice();
+  while (dims.length > rank && dims[0] === 1) dims.shift();
+  return dims;
+}
+
+function checkBias(bias: SourceTensor, out: number, name: string): SourceTensor {
+  const dims = squeezeLeading(bias.shape, 1);
+  if (dims.length !== 1 || dims[0] !== out) {
+    throw new RangeError(`${name}: bias has shape [${bias.shape.join(', ')}], expected ${out} values (one per output)`);
+  }
+  return { shape: [out], data: bias.data };
+}
+
+function mapConv(net: SourceNet, layer: SourceLayer, name: string): MappedLayer {
+  const [kernel, bias] = kernelAndBias(layer, name);
+  if (kernel.shape.length !== 4) {
+    throw new RangeError(`${name}: convolution kernel has shape [${kernel.shape.join(', ')}], expected 4 dimensions`);
+  }
+  let shape: number[];
+  let data: Float32Array;
+  if (net.format === 'caffe') {
+    const [out, inC, kh, kw] = kernel.shape;
+    shape = [kh, kw, inC, out];
+    data = caffeConvKernelToTfjs(kernel.data, out, inC, kh, kw);
+  } else {
+    shape = kernel.shape.slice();
+    data = kernel.data;
+  }
+  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, shape[3], name), sourceShape: kernel.shape };
+}
+
+/** Inputs of a Dense/InnerProduct layer as the file states them. */
+function denseFanIn(net: SourceNet, layer: SourceLayer, name: string): number {
+  const dims = denseDims(layer.tensors[0], name);
+  return net.format === 'caffe' ? dims[1] : dims[0];
+}
+
+function denseDims(kernel: SourceTensor, name: string): [number, number] {
+  const dims = squeezeLeading(kernel.shape, 2);
+  if (dims.length !== 2) {
+    throw new RangeError(`${name}: dense kernel has shape [${kernel.shape.join(', ')}], expected 2 dimensions`);
+  }
+  return [dims[0], dims[1]];
+}
+
+/** Side S of the square map a flatten of `channels × S × S` values came from. */
+function flattenedSide(fanIn: number, channels: number, name: string): number {
+  const side = Math.round(Math.sqrt(fanIn / channels));
+  if (side < 1 || side * side * channels !== fanIn) {
+    throw new RangeError(
+      `${name}: takes ${fanIn} inputs, which is not ${channels} channels × S × S for a square pool5 of side S`,
+    );
+  }
+  return side;
+}
+
+function mapDense(
+  net: SourceNet,
+  layer: SourceLayer,
+  name: string,
+  flatten?: { channels: number; side: number },
+): MappedLayer {
+  const [kernel, bias] = kernelAndBias(layer, name);
+  const [a, b] = denseDims(kernel, name);
+  let shape: number[];
+  let data: Float32Array;
+  if (net.format === 'caffe') {
+    shape = [b, a];
+    data = flatten
+      ? caffeFlattenedInnerProductToTfjs(kernel.data, a, flatten.channels, flatten.side, flatten.side)
+      : caffeInnerProductToTfjs(kernel.data, a, b);
+  } else {
+    shape = [a, b];
+    data = kernel.data;
+  }
+  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, shape[1], name), sourceShape: kernel.shape };
+}

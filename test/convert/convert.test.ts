@@ -1,0 +1,109 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convertFile } from '../../src/convert/convertFile';
+import { loadConvertedModel, writeConvertedModel } from '../../src/convert/writeConvertedModel';
+import { forward, maxAbsDiff, readFixture, readReference, referenceFeaturesNhwc, tinyBuilder } from './tinyVgg';
+
+const TOLERANCE = 1e-4;
+const FEATURE_RELATIVE_TOLERANCE = 5e-6;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-convert-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const CASES = [
+  { ref: 'caffe_vgg16_reference.json', from: 'caffe' as const },
+  { ref: 'caffe_vgg16gap_reference.json', from: 'caffe' as const },
+  { ref: 'keras_vgg16_reference.json', from: 'keras' as const },
+  { ref: 'keras_vgg16gap_reference.json', from: 'keras' as const },
+];
+
+describe('converting the fixtures reproduces the writing tool within 1e-4', () => {
+  for (const { ref: refName, from } of CASES) {
+    const ref = readReference(refName);
+    for (const [layout, file] of Object.entries(ref.files)) {
+      it(`${file} (${from}, ${layout}) → ${ref.arch}`, () => {
+        const converted = convertFile(readFixture(file), { from, arch: ref.arch, fileName: file, build: tinyBuilder(ref), inputSize: ref.inputShape[1] });
+        try {
+          expect(converted.inputSize).toBe(ref.inputShape[1]);
+          expect(converted.classes).toHaveLength(ref.widths.classes);
+          const out = forward(converted.model, ref);
+          expect(maxAbsDiff(out.probabilities, ref.probabilities)).toBeLessThan(TOLERANCE);
+          // conv5_3 reaches a few hundred here: float32 carries ~7 digits, so compare relative to its largest value.
+          const features = referenceFeaturesNhwc(ref);
+          const scale = Math.max(1, ...features.map(Math.abs));
+          expect(maxAbsDiff(out.conv5_3, features) / scale).toBeLessThan(FEATURE_RELATIVE_TOLERANCE);
+          // The head is not degenerate: the check above sees every class.
+          expect(Math.max(...ref.probabilities)).toBeLessThan(0.9);
+        } finally {
+          converted.model.dispose();
+        }
+      });
+    }
+  }
+});
+
+describe('written folder', () => {
+  const ref = readReference('caffe_vgg16_reference.json');
+  const build = tinyBuilder(ref);
+
+  it('round-trips through model.json + weights.bin + manifest.json with matching hashes and outputs', async () => {
+    const converted = convertFile(readFixture('tiny_vgg16_v1.caffemodel'), { from: 'caffe', arch: 'vgg16', fileName: 'tiny_vgg16_v1.caffemodel', build });
+    const dir = path.join(tmp, 'roundtrip');
+    const { manifest, files } = await writeConvertedModel(converted.model, dir, {
+      name: 'tiny-caffe',
+      arch: 'vgg16',
+      classes: converted.classes,
+      inputSize: converted.inputSize,
+      preprocessing: converted.preprocessing,
+      source: converted.source,
+    });
+    converted.model.dispose();
+    expect(files.map((f) => f.path)).toEqual(['model.json', 'weights.bin']);
+    expect(manifest.inputSize).toEqual([64, 64]);
+    expect(manifest.layers).toEqual({ lastConv: 'conv5_3', logits: 'fc8' });
+    expect(manifest.preprocessing.colorSpace).toBe('BGR');
+    expect(manifest.preprocessing.offset).toEqual([-103.939, -116.779, -123.68]);
+    expect(manifest.training.source.layout).toBe('caffe-v1');
+    const onDisk = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(manifest)));
+    // weights.bin holds every float of the tiny net: 4 bytes per parameter.
+    const params = fs.statSync(path.join(dir, 'weights.bin')).size / 4;
+    expect(params).toBe(files[1].bytes / 4);
+
+    const { model } = await loadConvertedModel(dir);
+    try {
+      expect(maxAbsDiff(forward(model, ref).probabilities, ref.probabilities)).toBeLessThan(TOLERANCE);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('refuses a folder whose weights.bin was modified', async () => {
+    const dir = path.join(tmp, 'tampered');
+    const converted = convertFile(readFixture('tiny_vgg16_v1.caffemodel'), { from: 'caffe', arch: 'vgg16', build });
+    await writeConvertedModel(converted.model, dir, {
+      name: 'tampered', arch: 'vgg16', classes: converted.classes, inputSize: converted.inputSize,
+      preprocessing: converted.preprocessing, source: converted.source,
+    });
+    converted.model.dispose();
+    const bin = fs.readFileSync(path.join(dir, 'weights.bin'));
+    bin[0] ^= 1;
+    fs.writeFileSync(path.join(dir, 'weights.bin'), bin);
+    await expect(loadConvertedModel(dir)).rejects.toThrow(/weights\.bin: SHA-256 .* does not match/);
+  });
+
+  it("doesn't leak: convertFile + dispose, and writeConvertedModel", async () => {
+    const before = tf.memory().numTensors;
+    const converted = convertFile(readFixture('tiny_vgg16gap.caffemodel'), {
+      from: 'caffe', arch: 'vgg16-gap', build: tinyBuilder(readReference('caffe_vgg16gap_reference.json')),
+    });
+    await writeConvertedModel(converted.model, path.join(tmp, 'leak'), {
+      name: 'leak', arch: 'vgg16-gap', classes: converted.classes, inputSize: converted.inputSize,
+      preprocessing: converted.preprocessing, source: converted.source,
+    });
+    converted.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
