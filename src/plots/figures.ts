@@ -1,0 +1,240 @@
+/**
+ * Plotly figures for localization results: plain JSON, built here and shown with `showPlot`.
+ * Nothing in this file computes a localization; it only lays results out.
+ */
+import type { Heatmap } from '../types';
+import type { PlotlyFigure } from '../display/mime';
+import { encodePng, RgbImage } from '../display/png';
+
+/** Rows of a heatmap as nested arrays, top row first (Plotly's `z`). */
+export function heatmapRows(heatmap: Heatmap): number[][] {
+  const rows: number[][] = [];
+  for (let y = 0; y < heatmap.height; y++) {
+    rows.push(Array.from(heatmap.data.subarray(y * heatmap.width, (y + 1) * heatmap.width), (v) => Math.round(v * 1e4) / 1e4));
+  }
+  return rows;
+}
+
+const imageAxes = (anchor = '') => ({
+  [`xaxis${anchor}`]: { visible: false, constrain: 'domain' },
+  [`yaxis${anchor}`]: { visible: false, autorange: 'reversed', scaleanchor: `x${anchor}` },
+});
+
+/** Options of {@link heatmapFigure}. */
+export interface HeatmapFigureOptions {
+  readonly title?: string;
+  /** @default 'Jet' */
+  readonly colorscale?: string;
+  /** @default 420 */
+  readonly height?: number;
+  /** Name of the value in hover labels. @default 'value' */
+  readonly valueName?: string;
+}
+
+/** A heatmap with hover values (x, y in pixels; y grows downwards as in the image). */
+export function heatmapFigure(heatmap: Heatmap, options: HeatmapFigureOptions = {}): PlotlyFigure {
+  const valueName = options.valueName ?? 'value';
+  return {
+    data: [
+      {
+        type: 'heatmap',
+        z: heatmapRows(heatmap),
+        colorscale: options.colorscale ?? 'Jet',
+        zmin: 0,
+        zmax: 1,
+        hovertemplate: `x %{x}, y %{y}<br>${valueName} %{z:.3f}<extra></extra>`,
+      },
+    ],
+    layout: {
+      title: { text: options.title ?? '' },
+      height: options.height ?? 420,
+      width: Math.round(((options.height ?? 420) - 60) * (heatmap.width / heatmap.height)) + 120,
+      margin: { l: 20, r: 20, t: 50, b: 20 },
+      ...imageAxes(),
+    },
+  };
+}
+
+/** One panel of {@link imageGridFigure}. */
+export interface ImagePanel {
+  readonly title: string;
+  readonly image: RgbImage;
+}
+
+/** Options of {@link imageGridFigure}. */
+export interface ImageGridOptions {
+  /** @default min(panels, 4) */
+  readonly columns?: number;
+  /** Height of one row in pixels. @default 260 */
+  readonly rowHeight?: number;
+  readonly title?: string;
+}
+
+/** Images side by side with titles, zoomable, as a Plotly figure (PNG data URIs, compact). */
+export async function imageGridFigure(panels: readonly ImagePanel[], options: ImageGridOptions = {}): Promise<PlotlyFigure> {
+  if (panels.length === 0) throw new RangeError('imageGridFigure: no panels given');
+  const columns = Math.max(1, Math.min(options.columns ?? Math.min(panels.length, 4), panels.length));
+  const rows = Math.ceil(panels.length / columns);
+  const rowHeight = options.rowHeight ?? 260;
+  const gap = 0.04;
+  const data: object[] = [];
+  const layout: Record<string, unknown> = {
+    title: { text: options.title ?? '' },
+    height: rows * rowHeight + (options.title ? 60 : 30),
+    margin: { l: 10, r: 10, t: options.title ? 60 : 30, b: 10 },
+    annotations: [] as object[],
+    showlegend: false,
+  };
+  for (let i = 0; i < panels.length; i++) {
+    const { title, image } = panels[i];
+    const png = await encodePng(image);
+    const suffix = i === 0 ? '' : String(i + 1);
+    const col = i % columns;
+    const row = Math.floor(i / columns);
+    const x0 = col / columns + (col > 0 ? gap / 2 : 0);
+    const x1 = (col + 1) / columns - (col < columns - 1 ? gap / 2 : 0);
+    const y1 = 1 - row / rows - 0.08 / rows;
+    const y0 = 1 - (row + 1) / rows + (row < rows - 1 ? gap : 0);
+    data.push({
+      type: 'image',
+      source: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
+      xaxis: `x${suffix}`,
+      yaxis: `y${suffix}`,
+      hovertemplate: `${title}<br>x %{x}, y %{y}<extra></extra>`,
+    });
+    layout[`xaxis${suffix}`] = { domain: [x0, x1], visible: false, anchor: `y${suffix}` };
+    layout[`yaxis${suffix}`] = { domain: [y0, y1], visible: false, anchor: `x${suffix}`, scaleanchor: `x${suffix}` };
+    (layout.annotations as object[]).push({
+      text: title, x: (x0 + x1) / 2, y: y1 + 0.02 / rows, xref: 'paper', yref: 'paper',
+      xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 12 },
+    });
+  }
+  return { data, layout };
+}
+
+/** Options of {@link barFigure}. */
+export interface BarFigureOptions {
+  readonly title?: string;
+  readonly yTitle?: string;
+  /** Horizontal bars (labels on the y axis). @default false */
+  readonly horizontal?: boolean;
+  /** @default 360 */
+  readonly height?: number;
+}
+
+/** Bars, one series or several grouped series keyed by name. */
+export function barFigure(
+  labels: readonly string[],
+  series: Readonly<Record<string, readonly number[]>>,
+  options: BarFigureOptions = {},
+): PlotlyFigure {
+  for (const [name, values] of Object.entries(series)) {
+    if (values.length !== labels.length) {
+      throw new RangeError(`barFigure: series '${name}' has ${values.length} values for ${labels.length} labels`);
+    }
+  }
+  const horizontal = options.horizontal ?? false;
+  return {
+    data: Object.entries(series).map(([name, values]) => ({
+      type: 'bar',
+      name,
+      orientation: horizontal ? 'h' : 'v',
+      x: horizontal ? values : labels,
+      y: horizontal ? labels : values,
+      hovertemplate: `%{${horizontal ? 'y' : 'x'}}: %{${horizontal ? 'x' : 'y'}:.4f}<extra>${name}</extra>`,
+    })),
+    layout: {
+      title: { text: options.title ?? '' },
+      barmode: 'group',
+      height: options.height ?? 360,
+      margin: { l: horizontal ? 140 : 60, r: 20, t: 50, b: 60 },
+      [horizontal ? 'xaxis' : 'yaxis']: { title: { text: options.yTitle ?? '' } },
+      ...(horizontal ? { yaxis: { autorange: 'reversed' } } : {}),
+    },
+  };
+}
+
+/** Lines over a shared x axis, one per named series. */
+export function lineFigure(
+  x: readonly number[],
+  series: Readonly<Record<string, readonly number[]>>,
+  options: { readonly title?: string; readonly xTitle?: string; readonly yTitle?: string; readonly logY?: boolean } = {},
+): PlotlyFigure {
+  return {
+    data: Object.entries(series).map(([name, y]) => ({ type: 'scatter', mode: 'lines+markers', name, x, y })),
+    layout: {
+      title: { text: options.title ?? '' },
+      height: 340,
+      xaxis: { title: { text: options.xTitle ?? '' } },
+      yaxis: { title: { text: options.yTitle ?? '' }, type: options.logY ? 'log' : 'linear' },
+      margin: { l: 60, r: 20, t: 50, b: 50 },
+    },
+  };
+}
+
+/** One parameter swept by {@link sweepFigure}: its values and the map obtained at each. */
+export interface ParameterSweep {
+  readonly name: string;
+  readonly values: readonly number[];
+  readonly maps: readonly Heatmap[];
+  /** A number shown beside each value in the slider label (e.g. IoU). */
+  readonly scores?: readonly number[];
+  /** Index of the value that starts selected. @default 0 */
+  readonly active?: number;
+}
+
+/**
+ * One panel per parameter, each with its own slider: moving a slider redraws that panel's map for
+ * that value of the parameter, the other parameters held at their defaults. Every map is
+ * precomputed, so the figure is interactive with no kernel behind it.
+ */
+export function sweepFigure(sweeps: readonly ParameterSweep[], options: { readonly title?: string; readonly height?: number } = {}): PlotlyFigure {
+  if (sweeps.length === 0) throw new RangeError('sweepFigure: no parameters given');
+  const n = sweeps.length;
+  const data: object[] = [];
+  const layout: Record<string, unknown> = {
+    title: { text: options.title ?? '' },
+    height: options.height ?? 440,
+    margin: { l: 10, r: 10, t: 70, b: 10 },
+    sliders: [] as object[],
+    annotations: [] as object[],
+  };
+  sweeps.forEach((sweep, i) => {
+    if (sweep.maps.length !== sweep.values.length) {
+      throw new RangeError(`sweep '${sweep.name}': ${sweep.maps.length} maps for ${sweep.values.length} values`);
+    }
+    const active = sweep.active ?? 0;
+    const suffix = i === 0 ? '' : String(i + 1);
+    const x0 = i / n + 0.02;
+    const x1 = (i + 1) / n - 0.02;
+    data.push({
+      type: 'heatmap',
+      z: heatmapRows(sweep.maps[active]),
+      zmin: 0,
+      zmax: 1,
+      colorscale: 'Greys',
+      reversescale: true,
+      showscale: false,
+      xaxis: `x${suffix}`,
+      yaxis: `y${suffix}`,
+      hovertemplate: `x %{x}, y %{y}: %{z:.2f}<extra>${sweep.name}</extra>`,
+    });
+    layout[`xaxis${suffix}`] = { domain: [x0, x1], visible: false, anchor: `y${suffix}` };
+    layout[`yaxis${suffix}`] = { domain: [0.3, 1], visible: false, autorange: 'reversed', anchor: `x${suffix}`, scaleanchor: `x${suffix}` };
+    const label = (k: number) => `${sweep.values[k]}${sweep.scores ? ` (${sweep.scores[k].toFixed(2)})` : ''}`;
+    (layout.sliders as object[]).push({
+      active,
+      x: x0,
+      len: x1 - x0,
+      y: 0.22,
+      currentvalue: { prefix: `${sweep.name} = `, font: { size: 12 } },
+      pad: { t: 0 },
+      steps: sweep.values.map((_, k) => ({
+        label: label(k),
+        method: 'restyle',
+        args: [{ z: [heatmapRows(sweep.maps[k])] }, [i]],
+      })),
+    });
+  });
+  return { data, layout };
+}

@@ -1,0 +1,51 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { barFigure, heatmapFigure, heatmapRows, imageGridFigure, lineFigure, makeHeatmap, sweepFigure } from '../src/index';
+
+const map = makeHeatmap(3, 2, Float32Array.from([0, 0.5, 1, 0.25, 0.125, 0.75]));
+
+describe('plotly figures', () => {
+  it('lays a heatmap out row by row, top row first, with hover values', () => {
+    expect(heatmapRows(map)).toEqual([[0, 0.5, 1], [0.25, 0.125, 0.75]]);
+    const fig = heatmapFigure(map, { title: 'CAM', valueName: 'activation' });
+    const trace = fig.data[0] as { z: number[][]; hovertemplate: string };
+    expect(trace.z).toEqual(heatmapRows(map));
+    expect(trace.hovertemplate).toContain('activation');
+    expect((fig.layout!.yaxis as { autorange: string }).autorange).toBe('reversed');
+  });
+
+  it('groups bar series and refuses a series of the wrong length', () => {
+    const fig = barFigure(['cam', 'gradCam'], { top1: [0.9, 0.8], box: [0.5, 0.6] });
+    expect(fig.data).toHaveLength(2);
+    expect((fig.data[1] as { y: number[] }).y).toEqual([0.5, 0.6]);
+    expect(() => barFigure(['a'], { s: [1, 2] })).toThrow(/series 's' has 2 values for 1 labels/);
+    expect((lineFigure([1, 2], { kl: [3, 4] }).data[0] as { y: number[] }).y).toEqual([3, 4]);
+  });
+
+  it('gives each swept parameter a slider whose steps redraw its own panel with the precomputed maps', () => {
+    const other = makeHeatmap(3, 2, new Float32Array(6).fill(1));
+    const fig = sweepFigure([
+      { name: 'sxy', values: [40, 80], maps: [map, other], scores: [0.5, 0.75], active: 1 },
+      { name: 'srgb', values: [5], maps: [map] },
+    ]);
+    const sliders = fig.layout!.sliders as { active: number; steps: { label: string; args: [{ z: number[][][] }, number[]] }[] }[];
+    expect(sliders).toHaveLength(2);
+    expect(sliders[0].active).toBe(1);
+    expect(sliders[0].steps[0].label).toBe('40 (0.50)');
+    expect(sliders[0].steps[1].args).toEqual([{ z: [heatmapRows(other)] }, [0]]);
+    expect(sliders[1].steps[0].args[1]).toEqual([1]);
+    expect((fig.data[0] as { z: number[][] }).z).toEqual(heatmapRows(other));
+    expect(() => sweepFigure([{ name: 'w', values: [1, 2], maps: [map] }])).toThrow(/1 maps for 2 values/);
+  });
+
+  it('embeds each image of a grid as a PNG that decodes to the same pixels', async () => {
+    const image = { width: 2, height: 1, data: Uint8Array.from([10, 20, 30, 40, 50, 60]) };
+    const fig = await imageGridFigure([{ title: 'a', image }, { title: 'b', image }], { columns: 2 });
+    expect(fig.data).toHaveLength(2);
+    const source = (fig.data[1] as { source: string }).source;
+    const png = Buffer.from(source.replace('data:image/png;base64,', ''), 'base64');
+    const { data } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect(Array.from(data)).toEqual([10, 20, 30, 40, 50, 60]);
+    expect((fig.layout!.annotations as { text: string }[]).map((a) => a.text)).toEqual(['a', 'b']);
+  });
+});
