@@ -12,3 +12,4 @@ export * from './models/vgg16';
 export * from './display/index';
 export * from './environment';
 export * from './draw/index';
+export * from './plots/index';
