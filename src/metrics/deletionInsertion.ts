@@ -86,7 +86,7 @@ function gaussianTaps(size: number, sigma: number): Float32Array {
 
 /**
  * A Gaussian blur of a `[H, W, C]` image: separable, zero padding ('same' size), as RISE's
- * insertion substrate. Call inside `tf.tidy`.
+ * insertion substrate. Returns a new tensor (the caller disposes it); `image` is untouched.
  */
 export function gaussianBlur(image: tf.Tensor3D, sigma = 5, kernelSize = 11): tf.Tensor3D {
   if (!(sigma > 0)) throw new RangeError(`blurSigma must be > 0, got ${sigma}`);
@@ -97,11 +97,13 @@ export function gaussianBlur(image: tf.Tensor3D, sigma = 5, kernelSize = 11): tf
   const taps = gaussianTaps(kernelSize, sigma);
   const tiled = new Float32Array(kernelSize * c);
   for (let j = 0; j < kernelSize; j++) tiled.fill(taps[j], j * c, (j + 1) * c);
-  const horizontal = tf.tensor4d(tiled, [1, kernelSize, c, 1]);
-  const vertical = tf.tensor4d(tiled, [kernelSize, 1, c, 1]);
-  const x = tf.expandDims(image, 0) as tf.Tensor4D;
-  const blurred = tf.depthwiseConv2d(tf.depthwiseConv2d(x, horizontal, 1, 'same'), vertical, 1, 'same');
-  return tf.squeeze(blurred, [0]) as tf.Tensor3D;
+  return tf.tidy(() => {
+    const horizontal = tf.tensor4d(tiled, [1, kernelSize, c, 1]);
+    const vertical = tf.tensor4d(tiled, [kernelSize, 1, c, 1]);
+    const x = tf.expandDims(image, 0) as tf.Tensor4D;
+    const blurred = tf.depthwiseConv2d(tf.depthwiseConv2d(x, horizontal, 1, 'same'), vertical, 1, 'same');
+    return tf.squeeze(blurred, [0]) as tf.Tensor3D;
+  });
 }
 
 function resolveSteps(options: PerturbationCurveOptions): { steps: number; batchSize: number } {
