@@ -1,0 +1,90 @@
+/**
+ * Score-CAM (Wang et al., "Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural
+ * Networks", CVPR 2020 workshops, https://arxiv.org/abs/1910.01279), eq. 4–7: each activation map,
+ * upsampled and min-max normalised to a mask H_k ∈ [0, 1], masks the image, and the target's score
+ * on the masked image weighs the map,
+ *
+ *   s_k = y(X ⊙ H_k),   w = softmax_k(s),   L = ReLU(Σ_k w_k A_k)
+ *
+ * The paper's baseline term y(X_b) is the same for every k, and the softmax over k cancels it. No
+ * gradients; K masked forward passes, run in batches.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Heatmap, Target } from '../types';
+import { modelPlan, runSteps } from '../model/graph';
+import { checkImages, layerActivations, logitsOf, seedMemo } from '../model/forward';
+import { assertFeatureLayer, CamOptions, finishMaps, normalizeMaps, resolveLayer, toHeatmaps, upsampleMaps, weightedSum } from './core';
+import { resolveTargets } from './targets';
+
+/** Options of {@link scoreCam}. */
+export interface ScoreCamOptions extends CamOptions {
+  /** Masked images per forward pass. @default 32 */
+  readonly batchSize?: number;
+}
+
+/** Scores y(X ⊙ H_k) of one image for masks `[n, H, W]`, as `[n]`. */
+function maskedScores(model: tf.LayersModel, image: tf.Tensor4D, masks: tf.Tensor3D, target: Target): tf.Tensor1D {
+  return tf.tidy(() => {
+    const plan = modelPlan(model);
+    const masked = tf.mul(image, tf.expandDims(masks, 3));
+    const memo = seedMemo(plan, masked);
+    runSteps(plan.steps, memo, plan.calls('plain'));
+    const rows = tf.unstack(logitsOf(plan, memo)) as tf.Tensor1D[];
+    return tf.stack(rows.map((row) => target(row))) as tf.Tensor1D;
+  });
+}
+
+/** The channel weights softmax_k(y(X ⊙ H_k)) of one image, `[K]`. */
+function scoreWeights(
+  model: tf.LayersModel,
+  image: tf.Tensor4D,
+  activations: tf.Tensor3D,
+  target: Target,
+  batchSize: number,
+): tf.Tensor1D {
+  const [height, width] = [image.shape[1], image.shape[2]];
+  const channels = activations.shape[2];
+  const masks = tf.tidy(() => {
+    const perChannel = tf.transpose(activations, [2, 0, 1]) as tf.Tensor3D;
+    return normalizeMaps(upsampleMaps(perChannel, height, width), 0);
+  });
+  const scores: tf.Tensor1D[] = [];
+  try {
+    for (let start = 0; start < channels; start += batchSize) {
+      const size = Math.min(batchSize, channels - start);
+      scores.push(tf.tidy(() => maskedScores(model, image, tf.slice(masks, [start, 0, 0], [size, -1, -1]), target)));
+    }
+    return tf.tidy(() => tf.softmax(tf.concat(scores)) as tf.Tensor1D);
+  } finally {
+    tf.dispose([masks, ...scores]);
+  }
+}
+
+/**
+ * Score-CAM: L = ReLU(Σ_k softmax_k(y(X ⊙ H_k)) A_k), H_k the k-th activation map upsampled and
+ * normalised to [0, 1] (Wang et al., CVPR-W 2020). Needs K extra forward passes per image
+ * (K = channels of the layer), `batchSize` at a time.
+ *
+ * @throws RangeError as `gradCam`, and for a `batchSize` that is not a positive integer.
+ */
+export async function scoreCam(model: tf.LayersModel, images: tf.Tensor4D, options: ScoreCamOptions = {}): Promise<Heatmap[]> {
+  checkImages(model, images, 'scoreCam: images');
+  const batchSize = options.batchSize ?? 32;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`scoreCam: batchSize must be a positive integer, got ${batchSize}`);
+  }
+  const layer = resolveLayer(model, options.layer);
+  const targets = resolveTargets(options.target, images.shape[0]);
+  assertFeatureLayer(model, layer, 'scoreCam');
+  const maps = tf.tidy(() => {
+    const activations = layerActivations(model, images, layer) as tf.Tensor4D;
+    const perImage = targets.map((target, b) => {
+      const image = tf.slice(images, [b, 0, 0, 0], [1, -1, -1, -1]);
+      const a = tf.squeeze(tf.slice(activations, [b, 0, 0, 0], [1, -1, -1, -1]), [0]) as tf.Tensor3D;
+      return scoreWeights(model, image, a, target, batchSize);
+    });
+    const weights = tf.reshape(tf.stack(perImage), [images.shape[0], 1, 1, -1]) as tf.Tensor4D;
+    return finishMaps(weightedSum(activations, weights), images.shape[1], images.shape[2], options);
+  });
+  return toHeatmaps(maps);
+}
