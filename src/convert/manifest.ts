@@ -5,7 +5,7 @@
  * a channel order and per-channel offsets ({@link ChannelPreprocessing}) and `training.source`
  * describing the converted file.
  */
-import * as crypto from 'crypto';
+import { WeightsManifest, sha256 } from '../weights';
 import { ConvertArch } from './architectures';
 import { ChannelPreprocessing } from './preprocessing';
 
@@ -18,32 +18,22 @@ export interface ConvertedSource {
   readonly sha256: string;
 }
 
-/** `manifest.json` of a converted model. */
-export interface ConvertedManifest {
-  readonly name: string;
-  readonly description: string;
-  /** Function of src/models that builds the architecture: `vgg16` or `vgg16Gap`. */
+/**
+ * `manifest.json` of a converted model: a shipped model's {@link WeightsManifest} whose
+ * `preprocessing` names the channel order and per-channel offsets, and whose `training` says where the
+ * weights came from. `classes` are ImageNet's names for a 1,000-way head; `metrics` is empty (none
+ * measured by the converter).
+ */
+export interface ConvertedManifest extends Omit<WeightsManifest, 'preprocessing' | 'training' | 'architecture'> {
+  /** Function of src/models that builds the architecture. */
   readonly architecture: 'vgg16' | 'vgg16Gap';
-  readonly format: 'tfjs-layers';
-  /** Output i of the softmax is class i (ImageNet's names for a 1,000-way head). */
-  readonly classes: readonly string[];
-  /** `[height, width]` of the input. */
-  readonly inputSize: readonly [number, number];
   readonly preprocessing: ChannelPreprocessing;
-  /** The last convolution and the Dense layer of the logits, for the localization methods. */
-  readonly layers: { readonly lastConv: string; readonly logits: string };
-  /** Not trained here: where the weights came from. */
+  /** Not trained here: the converted file and the tool. */
   readonly training: { readonly source: ConvertedSource; readonly convertedBy: string };
-  /** None measured by the converter. */
-  readonly metrics: Readonly<Record<string, unknown>>;
-  /** SHA-256 (hex) of each file of the folder except manifest.json. */
-  readonly files: Readonly<Record<string, string>>;
 }
 
-/** SHA-256 of bytes, lowercase hex. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
-}
+/** SHA-256 of bytes, lowercase hex (the shipped models' hash). */
+export const sha256Hex = sha256;
 
 /** What {@link makeConvertedManifest} needs. */
 export interface ConvertedManifestInput {

@@ -9,6 +9,7 @@
  * (B, G, R) = (103.939, 116.779, 123.68) with VGG_ILSVRC_16_layers; Keras'
  * `keras.applications.vgg16.preprocess_input` (mode 'caffe') applies exactly this.
  */
+import * as tf from '@tensorflow/tfjs';
 
 /** Input preparation of a converted model: resize, reorder channels, then `pixel · scale + offset[c]`. */
 export interface ChannelPreprocessing {
@@ -54,4 +55,30 @@ export function kerasVgg16Preprocessing(): ChannelPreprocessing {
     ...caffePreprocessing(VGG_MEAN_BGR),
     source: "keras.applications.vgg16.preprocess_input (mode 'caffe'): RGB→BGR, minus (103.939, 116.779, 123.68), no scaling",
   };
+}
+
+/**
+ * Applies a converted model's preprocessing to RGB pixels in [0, 255]: bilinear resize to
+ * `inputSize` (when the size differs), channel reorder to `colorSpace`, then
+ * `x[c] = pixel[c] · scale + offset[c]`. Returns a new float32 `[n, inputSize, inputSize, 3]` tensor
+ * the caller disposes; the input is not changed.
+ *
+ * @throws RangeError when the input is not `[h, w, 3]` or `[n, h, w, 3]`, or `inputSize` is not a
+ *   positive integer.
+ */
+export function applyChannelPreprocessing(
+  preprocessing: ChannelPreprocessing,
+  rgb: tf.Tensor3D | tf.Tensor4D,
+  inputSize: number,
+): tf.Tensor4D {
+  if (!Number.isInteger(inputSize) || inputSize <= 0) throw new RangeError(`inputSize must be a positive integer, got ${inputSize}`);
+  if ((rgb.rank !== 3 && rgb.rank !== 4) || rgb.shape[rgb.rank - 1] !== 3) {
+    throw new RangeError(`preprocess: expected an RGB tensor [h, w, 3] or [n, h, w, 3], got shape [${rgb.shape.join(', ')}]`);
+  }
+  return tf.tidy(() => {
+    let x = (rgb.rank === 3 ? rgb.expandDims(0) : rgb).toFloat() as tf.Tensor4D;
+    if (x.shape[1] !== inputSize || x.shape[2] !== inputSize) x = tf.image.resizeBilinear(x, [inputSize, inputSize]);
+    if (preprocessing.colorSpace === 'BGR') x = tf.reverse(x, -1);
+    return x.mul(preprocessing.scale).add(tf.tensor1d(preprocessing.offset.slice())) as tf.Tensor4D;
+  });
 }

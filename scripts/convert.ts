@@ -1,0 +1,19 @@
+/**
+ * npm run convert -- --from caffe|keras <file> --arch vgg16|vgg16-gap --out weights/<name>
+ *
+ * Converts a Caffe .caffemodel or a Keras .h5 into a tfjs layers folder with manifest.json
+ * (see src/convert/cli.ts). Starts the fastest backend first (WSOL_BACKEND forces one).
+ */
+import { initBackend } from '../src/backend';
+import { runConvertCli } from '../src/convert/cli';
+
+async function main(): Promise<void> {
+  const backend = await initBackend();
+  console.log(`backend: ${backend.name}`);
+  await runConvertCli(process.argv.slice(2));
+}
+
+main().catch((error: unknown) => {
+  console.error(`convert: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
