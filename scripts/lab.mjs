@@ -12,6 +12,8 @@ const args = [
   '--ip=127.0.0.1',
   `--ServerApp.root_dir=${path.join(root, 'notebooks')}`,
   `--MappingKernelManager.default_kernel_name=${kernelName}`,
+  // Jupyter refuses to run as root without it (containers, CI machines).
+  ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
   ...extra,
 ];
 const lab = $({ env: jupyterEnv(), stdio: 'inherit', nothrow: true })`${venvBin('jupyter')} lab ${args}`;
