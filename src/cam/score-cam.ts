@@ -14,7 +14,7 @@ import { Heatmap, Target } from '../types';
 import { modelPlan, runSteps } from '../model/graph';
 import { checkImages, layerActivations, logitsOf, seedMemo } from '../model/forward';
 import { assertFeatureLayer, CamOptions, finishMaps, normalizeMaps, resolveLayer, toHeatmaps, upsampleMaps, weightedSum } from './core';
-import { resolveTargets } from './targets';
+import { resolveTargets, scoreRows } from './targets';
 
 /** Options of {@link scoreCam}. */
 export interface ScoreCamOptions extends CamOptions {
@@ -29,7 +29,7 @@ function maskedScores(model: tf.LayersModel, image: tf.Tensor4D, masks: tf.Tenso
     const masked = tf.mul(image, tf.expandDims(masks, 3));
     const memo = seedMemo(plan, masked);
     runSteps(plan.steps, memo, plan.calls('plain'));
-    const rows = tf.unstack(logitsOf(plan, memo)) as tf.Tensor1D[];
+    const rows = scoreRows(logitsOf(plan, memo));
     return tf.stack(rows.map((row) => target(row))) as tf.Tensor1D;
   });
 }

@@ -91,10 +91,16 @@ export function resolveTargets(spec: TargetSpec | undefined, batch: number): Tar
   return list.map(one);
 }
 
+/** The rows of `[batch, classes]` scores as 1-D tensors (slices, whose gradients tfjs handles per row). */
+export function scoreRows(scores: tf.Tensor2D): tf.Tensor1D[] {
+  const [batch, classes] = scores.shape;
+  return Array.from({ length: batch }, (_, b) => tf.reshape(tf.slice(scores, [b, 0], [1, classes]), [classes]) as tf.Tensor1D);
+}
+
 /** Σ_b target_b(scores[b]): the scalar whose gradient gives each image the gradient of its own target. */
 export function sumOfTargets(scores: tf.Tensor2D, targets: readonly Target[]): tf.Scalar {
   return tf.tidy(() => {
-    const rows = tf.unstack(scores) as tf.Tensor1D[];
+    const rows = scoreRows(scores);
     if (rows.length !== targets.length) {
       throw new RangeError(`target: expected one target per image, ${rows.length}, got ${targets.length}`);
     }
