@@ -1,0 +1,71 @@
+/**
+ * A tiny dataset folder in the wsolevaluation layout, written by the tests themselves: 16×16
+ * black images with a red square (the "object") and masks of the ground-truth squares.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import sharp from 'sharp';
+import { Box } from '../../src/types';
+
+export interface FixtureImage {
+  readonly id: string;
+  readonly classIndex: number;
+  /** Ground-truth boxes (also drawn into the mask). */
+  readonly boxes: Box[];
+  /** Where the red square is painted (the "model" sees this). */
+  readonly red: Box;
+}
+
+export const SIZE = 16;
+
+export const FIXTURE: readonly FixtureImage[] = [
+  { id: '000000', classIndex: 0, boxes: [{ x0: 2, y0: 2, x1: 5, y1: 5 }], red: { x0: 2, y0: 2, x1: 5, y1: 5 } },
+  // red square shifted by 2: IoU = 4 / 28 = 1/7
+  { id: '000001', classIndex: 1, boxes: [{ x0: 2, y0: 2, x1: 5, y1: 5 }], red: { x0: 4, y0: 4, x1: 7, y1: 7 } },
+  // two ground-truth boxes; the red square is on the second
+  { id: '000002', classIndex: 0, boxes: [{ x0: 0, y0: 0, x1: 3, y1: 3 }, { x0: 9, y0: 8, x1: 14, y1: 15 }], red: { x0: 9, y0: 8, x1: 14, y1: 15 } },
+];
+
+function paint(data: Uint8Array, channels: number, box: Box, value: number[]): void {
+  for (let y = box.y0; y <= box.y1; y++) {
+    for (let x = box.x0; x <= box.x1; x++) for (let c = 0; c < channels; c++) data[(y * SIZE + x) * channels + c] = value[c];
+  }
+}
+
+async function png(file: string, data: Uint8Array, channels: 1 | 3): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(Buffer.from(data), { raw: { width: SIZE, height: SIZE, channels } }).png().toFile(file);
+}
+
+/** Writes the fixture under a fresh temporary folder and returns its root. */
+export async function writeFixture(options: { masks?: boolean } = {}): Promise<string> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-eval-'));
+  const meta = path.join(root, 'metadata', 'test');
+  fs.mkdirSync(meta, { recursive: true });
+  fs.writeFileSync(path.join(root, 'metadata', 'classes.txt'), 'apple\nbus\n');
+  const lines = { ids: [] as string[], labels: [] as string[], sizes: [] as string[], boxes: [] as string[], masks: [] as string[] };
+  for (const im of FIXTURE) {
+    const imageId = `test/${im.id}.png`;
+    const rgb = new Uint8Array(SIZE * SIZE * 3);
+    paint(rgb, 3, im.red, [255, 0, 0]);
+    await png(path.join(root, imageId), rgb, 3);
+    const grey = new Uint8Array(SIZE * SIZE);
+    // soft edge: the left column of each box is 127 (background), the rest 200 (object)
+    for (const b of im.boxes) paint(grey, 1, b, [200]);
+    for (const b of im.boxes) paint(grey, 1, { ...b, x1: b.x0 }, [127]);
+    await png(path.join(root, 'masks', imageId), grey, 1);
+    lines.ids.push(imageId);
+    lines.labels.push(`${imageId},${im.classIndex}`);
+    lines.sizes.push(`${imageId},${SIZE},${SIZE}`);
+    for (const b of im.boxes) lines.boxes.push(`${imageId},${b.x0},${b.y0},${b.x1},${b.y1}`);
+    lines.masks.push(`${imageId},masks/${imageId},`);
+  }
+  const write = (name: string, l: string[]): void => fs.writeFileSync(path.join(meta, name), l.join('\n') + '\n');
+  write('image_ids.txt', lines.ids);
+  write('class_labels.txt', lines.labels);
+  write('image_sizes.txt', lines.sizes);
+  write('localization.txt', lines.boxes);
+  if (options.masks ?? true) write('mask_localization.txt', lines.masks);
+  return root;
+}
