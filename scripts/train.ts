@@ -4,6 +4,8 @@
  *   npm run train -- --model cam|gradcam [--epochs 12] [--epoch-size 4000] [--batch 32] [--lr 0.001]
  *                    [--seed 0] [--threads N] [--fresh] [--val-size 400] [--test-size 1000]
  *                    [--checkpoint DIR (default .cache/train/<name>)] [--ship DIR|none (default weights/<name>)]
+ *                    [--finish]  (train no further: evaluate and ship the last checkpoint of this run,
+ *                                 e.g. when the machine is too slow to complete the schedule in time)
  *
  * Data: generated on the fly, never repeated: epoch e uses train samples e·S … (e+1)·S − 1
  * (S = epoch size), so the model never sees an image twice; val and test samples come from
@@ -47,6 +49,8 @@ interface Args {
   checkpoint?: string;
   /** Folder to ship the model to, or 'none'. @default weights/<name> */
   ship?: string;
+  /** Stop after the epochs already checkpointed: evaluate and ship the last checkpoint. */
+  finish: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -78,6 +82,7 @@ function parseArgs(argv: string[]): Args {
     size: num('--size', 128),
     checkpoint: get('--checkpoint'),
     ship: get('--ship'),
+    finish: argv.includes('--finish'),
   };
 }
 
@@ -162,11 +167,16 @@ async function main(): Promise<void> {
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   }
 
+  if (args.finish) {
+    if (state.epochsDone === 0) throw new Error(`--finish: no checkpoint of this run in ${ckptDir}`);
+    console.log(`[train] --finish: shipping the checkpoint after epoch ${state.epochsDone} of ${args.epochs}`);
+  }
+  const lastEpoch = args.finish ? state.epochsDone : args.epochs;
   const stepsPerEpoch = Math.ceil(args.epochSize / args.batch);
   const totalSteps = stepsPerEpoch * args.epochs;
   const sessionStart = Date.now();
   let sessionImages = 0;
-  for (let epoch = state.epochsDone; epoch < args.epochs; epoch++) {
+  for (let epoch = state.epochsDone; epoch < lastEpoch; epoch++) {
     const epochStart = Date.now();
     let lossSum = 0;
     let accSum = 0;
@@ -228,7 +238,7 @@ async function ship(
   const files: Record<string, string> = {};
   for (const f of ['model.json', shard]) files[f] = sha256(new Uint8Array(fs.readFileSync(path.join(dir, f))));
   const manifestPath = path.join(dir, 'manifest.json');
-  const trainImages = args.epochs * args.epochSize;
+  const trainImages = state.epochsDone * args.epochSize;
   const manifest: WeightsManifest = {
     name,
     description:
@@ -247,8 +257,12 @@ async function ship(
         `each seen once (epoch e = samples e·${args.epochSize}…), on the ${BACKGROUND_SPLITS.train.length} train photographs; ` +
         `both icon styles; val/test photographs never used in training`,
       command: `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}`,
+      ...(state.epochsDone < args.epochs
+        ? { stoppedEarly: `schedule of ${args.epochs} epochs cut after epoch ${state.epochsDone} with --finish` }
+        : {}),
       seed: args.seed,
-      epochs: args.epochs,
+      epochs: state.epochsDone,
+      scheduledEpochs: args.epochs,
       epochSize: args.epochSize,
       batchSize: args.batch,
       optimizer: `Adam, lr ${args.lr} cosine-decayed to ${args.lr / 100}`,
