@@ -1,7 +1,7 @@
 /**
  * Trains one of the two default models on the synthetic benchmark and ships it to weights/<name>/.
  *
- *   npm run train -- --model cam|gradcam [--epochs 12] [--epoch-size 4000] [--batch 32] [--lr 0.001]
+ *   npm run train -- --model cam|gradcam [--epochs 9] [--epoch-size 4000] [--batch 32] [--lr 0.001]
  *                    [--seed 0] [--threads N] [--fresh] [--val-size 400] [--test-size 1000]
  *                    [--checkpoint DIR (default .cache/train/<name>)] [--ship DIR|none (default weights/<name>)]
  *                    [--finish]  (train no further: evaluate and ship the last checkpoint of this run,
@@ -70,7 +70,7 @@ function parseArgs(argv: string[]): Args {
   const threads = get('--threads');
   return {
     model,
-    epochs: num('--epochs', 12),
+    epochs: num('--epochs', 9),
     epochSize: num('--epoch-size', 4000),
     batch: num('--batch', 32),
     lr: num('--lr', 1e-3),
