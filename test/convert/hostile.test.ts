@@ -79,7 +79,7 @@ describe('caffemodel: hostile inputs', () => {
   it('refuses a shape that does not match the floats present, and negative legacy sizes', () => {
     expect(() => readCaffemodel(netWithBlob({ shape: { dim: [2, 2] }, data: new Uint8Array(20) }))).toThrow(/has 4 values but the blob holds 20 bytes/);
     expect(() => readCaffemodel(netWithBlob({ num: -5, channels: 1, height: 1, width: 1, data: new Uint8Array(4) }))).toThrow(/invalid dimension -5/);
-    expect(() => readCaffemodel(netWithBlob({ shape: { dim: [protobuf.util.Long.fromString('-3')] }, data: new Uint8Array(4) }))).toThrow(/invalid dimension/);
+    expect(() => readCaffemodel(netWithBlob({ shape: { dim: [protobuf.util.LongBits.fromNumber(-3).toLong(false)] }, data: new Uint8Array(4) }))).toThrow(/invalid dimension/);
   });
 
   it('refuses a protobuf without weights (e.g. random bytes that happen to parse)', () => {
