@@ -84,13 +84,13 @@ export function camStructure(model: tf.LayersModel): CamStructure {
  * @throws Error when the model does not end in conv → GAP → Dense; RangeError for a class out of
  *   range, a target list of the wrong length, or `options.layer` naming another layer.
  */
-export function cam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
+export async function cam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
   checkImages(model, images, 'cam: images');
   const { featureLayer, dense } = camStructure(model);
   if (options.layer !== undefined && options.layer !== featureLayer) {
     throw new RangeError(`cam: options.layer must be '${featureLayer}' (the layer pooled by global average pooling), got '${options.layer}'`);
   }
-  const targets = resolveTargets(options.target, images.shape[0]);
+  const targets = resolveTargets(options.target, images.shape[0], modelPlan(model).logits.shape[1]);
   const plan = modelPlan(model);
   const info = plan.layerInfo(featureLayer);
   const maps = tf.tidy(() => {

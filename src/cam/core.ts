@@ -148,7 +148,7 @@ export function gradientMaps(
 ): tf.Tensor3D {
   checkImages(model, images, `${method}: images`);
   const layer = resolveLayer(model, options.layer);
-  resolveTargets(options.target, images.shape[0]);
+  resolveTargets(options.target, images.shape[0], modelPlan(model).logits.shape[1]);
   assertFeatureLayer(model, layer, method);
   return tf.tidy(() => {
     const { activations, gradients } = layerGradients(model, images, layer, options.target);
@@ -159,7 +159,7 @@ export function gradientMaps(
 }
 
 /** {@link gradientMaps} downloaded into heatmaps. */
-export function gradientHeatmaps(
+export async function gradientHeatmaps(
   model: tf.LayersModel,
   images: tf.Tensor4D,
   options: CamOptions,

@@ -29,6 +29,6 @@ export function gradCamPlusPlusWeights({ activations, gradients }: WeightInputs)
  *
  * @throws RangeError as `gradCam`.
  */
-export function gradCamPlusPlus(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
+export async function gradCamPlusPlus(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
   return gradientHeatmaps(model, images, options, gradCamPlusPlusWeights, 'gradCamPlusPlus');
 }

@@ -27,6 +27,6 @@ export function gradCamWeights({ gradients }: WeightInputs): tf.Tensor4D {
  * @throws RangeError for an unknown layer, a layer without a 4-D output, an out-of-range class or
  *   a target list whose length is not the batch size.
  */
-export function gradCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
+export async function gradCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
   return gradientHeatmaps(model, images, options, gradCamWeights, 'gradCam');
 }

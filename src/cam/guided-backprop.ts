@@ -42,7 +42,7 @@ export async function toGradientImages(gradients: tf.Tensor4D): Promise<Gradient
  * @throws RangeError for badly shaped images, an out-of-range class or a target list of the wrong
  *   length; Error when a nested model is used more than once (its ReLUs cannot be replaced).
  */
-export function guidedBackprop(
+export async function guidedBackprop(
   model: tf.LayersModel,
   images: tf.Tensor4D,
   options: GuidedBackpropOptions = {},

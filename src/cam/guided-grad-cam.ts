@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GradientImage } from '../types';
 import { guidedAndLayerGradients } from '../model/gradients';
+import { modelPlan } from '../model/graph';
 import { checkImages } from '../model/forward';
 import { assertFeatureLayer, CamOptions, finishMaps, resolveLayer, weightedSum } from './core';
 import { gradCamWeights } from './grad-cam';
@@ -24,14 +25,14 @@ import { resolveTargets } from './targets';
  *
  * @throws RangeError as `gradCam` and `guidedBackprop`.
  */
-export function guidedGradCam(
+export async function guidedGradCam(
   model: tf.LayersModel,
   images: tf.Tensor4D,
   options: CamOptions = {},
 ): Promise<GradientImage[]> {
   checkImages(model, images, 'guidedGradCam: images');
   const layer = resolveLayer(model, options.layer);
-  resolveTargets(options.target, images.shape[0]);
+  resolveTargets(options.target, images.shape[0], modelPlan(model).logits.shape[1]);
   assertFeatureLayer(model, layer, 'guidedGradCam');
   const product = tf.tidy(() => {
     const { guided, activations, gradients } = guidedAndLayerGradients(model, images, layer, options.target);

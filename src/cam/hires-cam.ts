@@ -22,6 +22,6 @@ export function hiResCamWeights({ gradients }: WeightInputs): tf.Tensor4D {
  *
  * @throws RangeError as `gradCam`.
  */
-export function hiResCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
+export async function hiResCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
   return gradientHeatmaps(model, images, options, hiResCamWeights, 'hiResCam');
 }

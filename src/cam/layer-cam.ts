@@ -21,6 +21,6 @@ export function layerCamWeights({ gradients }: WeightInputs): tf.Tensor4D {
  *
  * @throws RangeError as `gradCam`.
  */
-export function layerCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
+export async function layerCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
   return gradientHeatmaps(model, images, options, layerCamWeights, 'layerCam');
 }

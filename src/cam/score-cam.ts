@@ -74,7 +74,7 @@ export async function scoreCam(model: tf.LayersModel, images: tf.Tensor4D, optio
     throw new RangeError(`scoreCam: batchSize must be a positive integer, got ${batchSize}`);
   }
   const layer = resolveLayer(model, options.layer);
-  const targets = resolveTargets(options.target, images.shape[0]);
+  const targets = resolveTargets(options.target, images.shape[0], modelPlan(model).logits.shape[1]);
   assertFeatureLayer(model, layer, 'scoreCam');
   const maps = tf.tidy(() => {
     const activations = layerActivations(model, images, layer) as tf.Tensor4D;

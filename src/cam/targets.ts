@@ -77,18 +77,39 @@ export function classSumTarget(indices: readonly number[]): Target {
  *
  * @throws RangeError when an array does not have one entry per image.
  */
-export function resolveTargets(spec: TargetSpec | undefined, batch: number): Target[] {
+export function resolveTargets(spec: TargetSpec | undefined, batch: number, numClasses?: number | null): Target[] {
   const one = (t: Target | number): Target => (typeof t === 'number' ? classTarget(t) : t);
-  if (spec === undefined) return Array.from({ length: batch }, () => topClassTarget());
-  if (typeof spec === 'number' || typeof spec === 'function') {
+  let targets: Target[];
+  if (spec === undefined) {
+    const top = topClassTarget();
+    targets = Array.from({ length: batch }, () => top);
+  } else if (typeof spec === 'number' || typeof spec === 'function') {
     const target = one(spec as Target | number);
-    return Array.from({ length: batch }, () => target);
+    targets = Array.from({ length: batch }, () => target);
+  } else {
+    const list = spec as ReadonlyArray<Target | number>;
+    if (list.length !== batch) {
+      throw new RangeError(`target: expected one target per image, ${batch}, got ${list.length}`);
+    }
+    targets = list.map(one);
   }
-  const list = spec as ReadonlyArray<Target | number>;
-  if (list.length !== batch) {
-    throw new RangeError(`target: expected one target per image, ${batch}, got ${list.length}`);
-  }
-  return list.map(one);
+  if (numClasses != null) checkTargets(targets, numClasses);
+  return targets;
+}
+
+/**
+ * Runs each distinct target once on zero scores of length `numClasses`, outside any gradient tape,
+ * so that a bad target (class out of range, non-scalar result) fails before the model runs: an
+ * exception inside `tf.grad` would strand the tensors tfjs saved for the backward pass.
+ */
+export function checkTargets(targets: readonly Target[], numClasses: number): void {
+  tf.tidy(() => {
+    const probe = tf.zeros([numClasses]) as tf.Tensor1D;
+    [...new Set(targets)].forEach((target) => {
+      const y = target(probe);
+      if (y.rank !== 0) throw new RangeError(`target must return a scalar, got shape [${y.shape}]`);
+    });
+  });
 }
 
 /** The rows of `[batch, classes]` scores as 1-D tensors (slices, whose gradients tfjs handles per row). */

@@ -26,6 +26,6 @@ export function xGradCamWeights({ activations, gradients }: WeightInputs): tf.Te
  *
  * @throws RangeError as `gradCam`.
  */
-export function xGradCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
+export async function xGradCam(model: tf.LayersModel, images: tf.Tensor4D, options: CamOptions = {}): Promise<Heatmap[]> {
   return gradientHeatmaps(model, images, options, xGradCamWeights, 'xGradCam');
 }

@@ -66,7 +66,7 @@ export function layerGradients(
   checkImages(model, images);
   const plan = modelPlan(model);
   const info = plan.layerInfo(layerName);
-  const targets = resolveTargets(target, images.shape[0]);
+  const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
   return tf.tidy(() => {
     const memo = seedMemo(plan, images);
     runSteps(info.stepsTo, memo, plan.calls('plain'));
@@ -90,7 +90,7 @@ export function inputGradients(
 ): tf.Tensor4D {
   checkImages(model, images);
   const plan = modelPlan(model);
-  const targets = resolveTargets(target, images.shape[0]);
+  const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
   const calls = plan.calls(guided ? 'guided' : 'plain');
   return tf.tidy(() =>
     tf.grad((x: tf.Tensor) => {
@@ -122,7 +122,7 @@ export function guidedAndLayerGradients(
   checkImages(model, images);
   const plan = modelPlan(model);
   const info = plan.layerInfo(layerName);
-  const targets = resolveTargets(target, images.shape[0]);
+  const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
   const guidedCalls = plan.calls('guided');
   const kept: Memo = new Map();
   try {

@@ -131,7 +131,8 @@ class GraphWalker {
       }
       for (const o of step.outputs) done.add(o.id);
       const layer = step.layer as Layer;
-      if (isNestedModel(layer) && layer.inboundNodes.length === 1 && layer.inputs.length === step.inputs.length) {
+      const firstUse = isNestedModel(layer) && layer.inputs.every((inner) => !this.aliasOf.has(inner.id));
+      if (isNestedModel(layer) && firstUse && layer.inputs.length === step.inputs.length) {
         layer.inputs.forEach((inner, i) => this.aliasOf.set(inner.id, step.inputs[i]));
         layer.outputs.forEach((inner, i) => {
           visit(inner);
