@@ -3,10 +3,13 @@
  * image, the two cases of the issue:
  *   A: 2 labels, 5 iterations, gaussian(sxy 3, compat 3) + bilateral(sxy 80, srgb 13, compat 10)
  *   B: 21 labels, 10 iterations, bilateral(sxy 67, srgb 3, compat 4)
- * Prints lattice build and inference times separately, medians of RUNS runs (default 5).
+ * Prints lattice build and inference times separately, medians of RUNS runs (default 5): wall
+ * time, and the process's CPU time (user + system), which is the fairer figure when other jobs
+ * share the machine; the load average is printed with them.
  *
  *   npm run bench:crf            # or: RUNS=7 npx tsx scripts/bench-crf.ts
  */
+import * as os from 'os';
 import { DenseCRF2D, unaryFromSoftmax } from '../src/crf';
 
 const WIDTH = 500;
@@ -85,27 +88,41 @@ function runCase(c: Case, rgb: Uint8Array): void {
   const unary = unaryFromSoftmax(syntheticProbabilities(c.labels), { clip: 1e-5 });
   const build: number[] = [];
   const infer: number[] = [];
+  const buildCpu: number[] = [];
+  const inferCpu: number[] = [];
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
   let checksum = 0;
   for (let run = 0; run < RUNS + 1; run++) {
     const crf = new DenseCRF2D(WIDTH, HEIGHT, c.labels);
     crf.setUnaryEnergy(unary);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     if (c.gaussian) crf.addPairwiseGaussian(c.gaussian);
     crf.addPairwiseBilateral({ ...c.bilateral, rgb });
     const t1 = performance.now();
+    const c1 = process.cpuUsage();
     const q = crf.inference(c.iterations);
     const t2 = performance.now();
+    const inferenceCpu = cpuMs(c1);
     if (run === 0) {
       checksum = q.reduce((s, v, i) => s + v * ((i % 7) + 1), 0);
       continue; // warm-up run, not counted
     }
     build.push(t1 - t0);
     infer.push(t2 - t1);
+    buildCpu.push(cpuMs(c0) - inferenceCpu);
+    inferCpu.push(inferenceCpu);
   }
-  const fmt = (v: number[]) => `median ${median(v).toFixed(1)} ms (min ${Math.min(...v).toFixed(1)}, max ${Math.max(...v).toFixed(1)})`;
+  const fmt = (wall: number[], cpu: number[]) =>
+    `median ${median(wall).toFixed(1)} ms wall (min ${Math.min(...wall).toFixed(1)}, max ${Math.max(...wall).toFixed(1)}), ` +
+    `median ${median(cpu).toFixed(1)} ms CPU (min ${Math.min(...cpu).toFixed(1)})`;
   console.log(`${c.name}`);
-  console.log(`  lattice build : ${fmt(build)}`);
-  console.log(`  inference     : ${fmt(infer)}`);
+  console.log(`  lattice build : ${fmt(build, buildCpu)}`);
+  console.log(`  inference     : ${fmt(infer, inferCpu)}`);
+  console.log(`  load average after the case: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
   console.log(`  pydensecrf C++ on this machine class (issue 4): ${c.reference}`);
   console.log(`  checksum of Q (same every run): ${checksum.toFixed(4)}`);
 }

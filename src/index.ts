@@ -40,3 +40,4 @@ export * from './bench/export';
 export * from './bench/accuracy';
 export * from './models/small';
 export * from './weights';
+export * from './crf';

@@ -20,6 +20,8 @@ export interface LabelCompatibility {
   readonly kind: 'potts' | 'diagonal' | 'matrix';
   /** Replaces `values` (L × N, `[label][point]`) by μ(values). */
   applyInPlace(values: Float32Array, labelCount: number, scratch: Float32Array): void;
+  /** `energy −= μ(values)` without changing `values` (one pass where μ allows). */
+  subtractFrom(energy: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array): void;
 }
 
 function isMatrixSpec(spec: CompatibilitySpec): spec is ReadonlyArray<ArrayLike<number>> {
@@ -37,6 +39,10 @@ class PottsCompatibility implements LabelCompatibility {
     const w = -this.weight;
     for (let i = 0; i < values.length; i++) values[i] *= w;
   }
+  subtractFrom(energy: Float32Array, values: Float32Array): void {
+    const w = this.weight;
+    for (let i = 0; i < values.length; i++) energy[i] += w * values[i];
+  }
 }
 
 class DiagonalCompatibility implements LabelCompatibility {
@@ -47,6 +53,13 @@ class DiagonalCompatibility implements LabelCompatibility {
     for (let l = 0; l < labelCount; l++) {
       const w = this.weights[l];
       for (let i = l * n, end = i + n; i < end; i++) values[i] *= w;
+    }
+  }
+  subtractFrom(energy: Float32Array, values: Float32Array, labelCount: number): void {
+    const n = values.length / labelCount;
+    for (let l = 0; l < labelCount; l++) {
+      const w = this.weights[l];
+      for (let i = l * n, end = i + n; i < end; i++) energy[i] -= w * values[i];
     }
   }
 }
@@ -64,6 +77,18 @@ class MatrixCompatibility implements LabelCompatibility {
         for (let m = 0; m < labelCount; m++) acc += w[l * labelCount + m] * scratch[m];
         values[l * n + i] = acc;
       }
+    }
+  }
+  subtractFrom(energy: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array): void {
+    const n = values.length / labelCount;
+    const w = this.matrix;
+    for (let i = 0; i < n; i++) {
+      for (let l = 0; l < labelCount; l++) {
+        let acc = 0;
+        for (let m = 0; m < labelCount; m++) acc += w[l * labelCount + m] * values[m * n + i];
+        scratch[l] = acc;
+      }
+      for (let l = 0; l < labelCount; l++) energy[l * n + i] -= scratch[l];
     }
   }
 }

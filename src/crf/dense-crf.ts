@@ -68,6 +68,12 @@ export class PairwisePotential {
     this.compatibility.applyInPlace(out, labelCount, scratch);
     return out;
   }
+
+  /** `energy −= μ(K̃ Q)`, using `message` as work space. */
+  subtractFrom(energy: Float32Array, q: Float32Array, labelCount: number, message: Float32Array, scratch: Float32Array): void {
+    this.kernel.apply(q, labelCount, message);
+    this.compatibility.subtractFrom(energy, message, labelCount, scratch);
+  }
 }
 
 /** Work arrays of one inference run. */
@@ -241,10 +247,7 @@ export class DenseCRF {
   private step(q: Float32Array, work: Workspace, out: Float32Array): Float32Array {
     const { energy, message, labelScratch } = work;
     for (let i = 0; i < energy.length; i++) energy[i] = -this.unary[i];
-    for (const term of this.pairwise) {
-      term.apply(q, this.labelCount, message, labelScratch);
-      for (let i = 0; i < energy.length; i++) energy[i] -= message[i];
-    }
+    for (const term of this.pairwise) term.subtractFrom(energy, q, this.labelCount, message, labelScratch);
     expAndNormalize(energy, this.labelCount, out, work);
     return out;
   }

@@ -26,4 +26,4 @@ export type {
   PairwiseGaussianOptions,
 } from './dense-crf';
 export { camLabelProbabilities, refineCamWithCrf } from './refine-cam';
-export type { CamCrfOptions, CamCrfResult, RgbImage } from './refine-cam';
+export type { CamCrfOptions, CamCrfResult, CrfImage } from './refine-cam';

@@ -41,8 +41,15 @@ const NORMALIZATIONS: readonly Normalization[] = ['NONE', 'BEFORE', 'AFTER', 'SY
 /** A linear filter over N points with the permutohedral lattice's `compute` contract. */
 export interface DenseFilter {
   readonly pointCount: number;
-  /** Filters `valueCount` planar vectors `[value][point]`; `reverse` applies the transpose. */
-  compute(values: Float32Array, valueCount: number, options?: { out?: Float32Array; reverse?: boolean }): Float32Array;
+  /**
+   * Filters `valueCount` planar vectors `[value][point]`: `outScale ⊙ F(inScale ⊙ v)`, where
+   * `reverse` applies the transpose of F.
+   */
+  compute(
+    values: Float32Array,
+    valueCount: number,
+    options?: { out?: Float32Array; reverse?: boolean; inScale?: Float32Array; outScale?: Float32Array },
+  ): Float32Array;
 }
 
 /** Checks a normalization name, listing the valid ones in the error. */
@@ -88,20 +95,12 @@ export class DenseKernel {
       this.normalization === 'SYMMETRIC' ||
       (this.normalization === 'BEFORE' && transpose) ||
       (this.normalization === 'AFTER' && !transpose);
-    if (scaleBefore) this.scaleByNorm(q, labelCount, out);
-    else out.set(q);
-    this.filter.compute(out, labelCount, { out, reverse: transpose });
-    if (scaleAfter) this.scaleByNorm(out, labelCount, out);
-    return out;
-  }
-
-  private scaleByNorm(from: Float32Array, labelCount: number, to: Float32Array): void {
-    const n = this.filter.pointCount;
-    const norm = this.norm;
-    for (let l = 0; l < labelCount; l++) {
-      const base = l * n;
-      for (let i = 0; i < n; i++) to[base + i] = from[base + i] * norm[i];
-    }
+    return this.filter.compute(q, labelCount, {
+      out,
+      reverse: transpose,
+      inScale: scaleBefore ? this.norm : undefined,
+      outScale: scaleAfter ? this.norm : undefined,
+    });
   }
 }
 

@@ -155,6 +155,21 @@ function findBlurNeighbours(table: LatticeKeyTable, d: number): Int32Array {
   return neighbours;
 }
 
+/** Starts of the runs of consecutive points that share one simplex (same d+1 vertices), plus N. */
+function findRuns(offsets: Int32Array, n: number, stride: number): Int32Array {
+  const starts: number[] = [0];
+  for (let i = 1; i < n; i++) {
+    for (let r = 0; r < stride; r++) {
+      if (offsets[i * stride + r] !== offsets[(i - 1) * stride + r]) {
+        starts.push(i);
+        break;
+      }
+    }
+  }
+  starts.push(n);
+  return Int32Array.from(starts);
+}
+
 /** Options of {@link PermutohedralLattice.compute}. */
 export interface LatticeComputeOptions {
   /**
@@ -165,11 +180,22 @@ export interface LatticeComputeOptions {
   readonly reverse?: boolean;
   /** Where to write the result (length `valueCount × pointCount`); may be the input itself. @default a new array */
   readonly out?: Float32Array;
+  /** Per-point factor applied to the values before splatting (`v_i · inScale_i`). @default none */
+  readonly inScale?: Float32Array;
+  /** Per-point factor applied to the result after slicing (`out_i · outScale_i`). @default none */
+  readonly outScale?: Float32Array;
 }
 
 /**
  * A permutohedral lattice built once from per-point features ({@link PermutohedralLattice.init})
  * and then used to filter any number of value vectors ({@link PermutohedralLattice.compute}).
+ *
+ * Implementation notes (same arithmetic as densecrf, different loop order): values are filtered one
+ * vector at a time on a planar lattice buffer; when consecutive points often share a simplex
+ * (average run ≥ 2.5 points), splatting walks those runs and accumulates in registers, which
+ * removes the store-to-load chains of repeated scatter-adds to one vertex; d = 2 and d = 5 (the Gaussian and bilateral kernels of images) have unrolled
+ * loops. Lattice values are float64 (densecrf: float32), so sums differ from the C++ only by
+ * float32 rounding.
  *
  * @example
  * ```ts
@@ -191,8 +217,13 @@ export class PermutohedralLattice {
   private readonly weights: Float32Array;
   /** Barycentric weight × α, used by slicing. */
   private readonly sliceWeights: Float32Array;
+  /** Blur neighbours (+1, 0 = absent) of vertex v along direction j at `[(j·M + v)·2 + 0|1]`. */
   private readonly neighbours: Int32Array;
-  private buffers: { a: Float32Array; b: Float32Array; point: Float32Array } | undefined;
+  /** Starts of runs of points sharing a simplex, then N. */
+  private readonly runs: Int32Array;
+  /** Splat run by run (long runs) rather than point by point (short runs: no store chains). */
+  private readonly splatByRuns: boolean;
+  private buffers: { a: Float64Array; b: Float64Array; point: Float32Array } | undefined;
 
   private constructor(d: number, n: number, m: number, offsets: Int32Array, weights: Float32Array, neighbours: Int32Array) {
     this.featureCount = d;
@@ -204,6 +235,8 @@ export class PermutohedralLattice {
     const alpha = f32(1 / (1 + Math.pow(2, -d)));
     this.sliceWeights = new Float32Array(weights.length);
     for (let i = 0; i < weights.length; i++) this.sliceWeights[i] = weights[i] * alpha;
+    this.runs = findRuns(offsets, n, d + 1);
+    this.splatByRuns = n >= 2.5 * (this.runs.length - 1);
   }
 
   /**
@@ -261,6 +294,11 @@ export class PermutohedralLattice {
     return new PermutohedralLattice(d, n, table.size, offsets, weights, neighbours);
   }
 
+  /** Number of runs of consecutive points that share a simplex (a measure of lattice coarseness). */
+  get runCount(): number {
+    return this.runs.length - 1;
+  }
+
   /**
    * Filters `valueCount` value vectors at once:
    * `out[k·N + i] = α Σ_r w_ir · (B_d ⋯ B_0 · S v_k)[vertex_ir]` — splat S, blur B_j, slice.
@@ -283,49 +321,134 @@ export class PermutohedralLattice {
     if (out.length !== valueCount * n) {
       throw new RangeError(`permutohedral lattice: out must have ${valueCount * n} entries, got ${out.length}`);
     }
-    const { a, b, point } = this.workBuffers(valueCount);
-    this.splat(values, valueCount, a, point);
-    const blurred = this.blur(valueCount, a, b, options.reverse ?? false);
-    this.slice(blurred, valueCount, out, point);
+    for (const [name, scale] of [['inScale', options.inScale], ['outScale', options.outScale]] as const) {
+      if (scale !== undefined && scale.length !== n) {
+        throw new RangeError(`permutohedral lattice: ${name} must have one factor per point, ${n}, got ${scale.length}`);
+      }
+    }
+    const { a, b, point } = this.workBuffers();
+    const { inScale, outScale } = options;
+    for (let k = 0; k < valueCount; k++) {
+      let input = values.subarray(k * n, (k + 1) * n);
+      if (inScale !== undefined) {
+        for (let i = 0; i < n; i++) point[i] = input[i] * inScale[i];
+        input = point;
+      }
+      a.fill(0);
+      this.splat(input, a);
+      const blurred = this.blur(a, b, options.reverse ?? false);
+      const result = out.subarray(k * n, (k + 1) * n);
+      this.slice(blurred, result);
+      if (outScale !== undefined) for (let i = 0; i < n; i++) result[i] *= outScale[i];
+    }
     return out;
   }
 
-  private workBuffers(valueCount: number): { a: Float32Array; b: Float32Array; point: Float32Array } {
-    const size = (this.vertexCount + 1) * valueCount;
-    if (this.buffers === undefined || this.buffers.a.length < size) {
-      this.buffers = { a: new Float32Array(size), b: new Float32Array(size), point: new Float32Array(valueCount) };
-    } else {
-      // Splatting accumulates into a; b's slot 0 (the absent neighbour) is never written.
-      this.buffers.a.fill(0, 0, size);
+  private workBuffers(): { a: Float64Array; b: Float64Array; point: Float32Array } {
+    if (this.buffers === undefined) {
+      // Slot 0 is the absent neighbour: always zero (b's slot 0 is never written).
+      const m = this.vertexCount + 1;
+      this.buffers = { a: new Float64Array(m), b: new Float64Array(m), point: new Float32Array(this.pointCount) };
     }
     return this.buffers;
   }
 
-  /** S: adds w_ir · v_i to vertex_ir for every point i and simplex vertex r (slot 0 stays zero). */
-  private splat(values: Float32Array, valueCount: number, lattice: Float32Array, point: Float32Array): void {
-    const n = this.pointCount;
+  /** S: adds w_ir · v_i to vertex_ir for every point i and simplex vertex r. */
+  private splat(v: Float32Array, lattice: Float64Array): void {
     const stride = this.featureCount + 1;
-    const offsets = this.offsets;
-    const weights = this.weights;
-    if (valueCount === 1) {
-      for (let i = 0; i < n; i++) {
-        const v = values[i];
-        for (let r = i * stride, end = r + stride; r < end; r++) lattice[offsets[r]] += weights[r] * v;
-      }
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      for (let k = 0; k < valueCount; k++) point[k] = values[k * n + i];
-      for (let r = i * stride, end = r + stride; r < end; r++) {
-        const o = offsets[r] * valueCount;
-        const w = weights[r];
-        for (let k = 0; k < valueCount; k++) lattice[o + k] += w * point[k];
+    if (this.splatByRuns && stride === 6) this.splatRuns6(v, lattice);
+    else if (this.splatByRuns && stride === 3) this.splatRuns3(v, lattice);
+    else if (stride === 6) this.splatPoints6(v, lattice);
+    else if (stride === 3) this.splatPoints3(v, lattice);
+    else {
+      const off = this.offsets;
+      const w = this.weights;
+      for (let i = 0; i < this.pointCount; i++) {
+        const x = v[i];
+        for (let r = i * stride, end = r + stride; r < end; r++) lattice[off[r]] += w[r] * x;
       }
     }
   }
 
+  /** Splat point by point, d = 5 (fast when consecutive points rarely share vertices). */
+  private splatPoints6(v: Float32Array, lattice: Float64Array): void {
+    const off = this.offsets;
+    const w = this.weights;
+    for (let i = 0, q = 0, n = this.pointCount; i < n; i++, q += 6) {
+      const x = v[i];
+      lattice[off[q]] += w[q] * x;
+      lattice[off[q + 1]] += w[q + 1] * x;
+      lattice[off[q + 2]] += w[q + 2] * x;
+      lattice[off[q + 3]] += w[q + 3] * x;
+      lattice[off[q + 4]] += w[q + 4] * x;
+      lattice[off[q + 5]] += w[q + 5] * x;
+    }
+  }
+
+  /** Splat point by point, d = 2. */
+  private splatPoints3(v: Float32Array, lattice: Float64Array): void {
+    const off = this.offsets;
+    const w = this.weights;
+    for (let i = 0, q = 0, n = this.pointCount; i < n; i++, q += 3) {
+      const x = v[i];
+      lattice[off[q]] += w[q] * x;
+      lattice[off[q + 1]] += w[q + 1] * x;
+      lattice[off[q + 2]] += w[q + 2] * x;
+    }
+  }
+
+  /** Splat run by run, accumulating each run in registers, d = 5 (fast for long runs). */
+  private splatRuns6(v: Float32Array, lattice: Float64Array): void {
+    const runs = this.runs;
+    const off = this.offsets;
+    const w = this.weights;
+    for (let run = 0; run + 1 < runs.length; run++) {
+      const start = runs[run];
+      const end = runs[run + 1];
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0; // prettier-ignore
+      for (let i = start, q = start * 6; i < end; i++, q += 6) {
+        const x = v[i];
+        a0 += w[q] * x;
+        a1 += w[q + 1] * x;
+        a2 += w[q + 2] * x;
+        a3 += w[q + 3] * x;
+        a4 += w[q + 4] * x;
+        a5 += w[q + 5] * x;
+      }
+      const q = start * 6;
+      lattice[off[q]] += a0;
+      lattice[off[q + 1]] += a1;
+      lattice[off[q + 2]] += a2;
+      lattice[off[q + 3]] += a3;
+      lattice[off[q + 4]] += a4;
+      lattice[off[q + 5]] += a5;
+    }
+  }
+
+  /** Splat run by run, d = 2. */
+  private splatRuns3(v: Float32Array, lattice: Float64Array): void {
+    const runs = this.runs;
+    const off = this.offsets;
+    const w = this.weights;
+    for (let run = 0; run + 1 < runs.length; run++) {
+      const start = runs[run];
+      const end = runs[run + 1];
+      let a0 = 0, a1 = 0, a2 = 0; // prettier-ignore
+      for (let i = start, q = start * 3; i < end; i++, q += 3) {
+        const x = v[i];
+        a0 += w[q] * x;
+        a1 += w[q + 1] * x;
+        a2 += w[q + 2] * x;
+      }
+      const q = start * 3;
+      lattice[off[q]] += a0;
+      lattice[off[q + 1]] += a1;
+      lattice[off[q + 2]] += a2;
+    }
+  }
+
   /** B_j for j = 0 … d (or d … 0): v ← v + ½ (v_− + v_+) along lattice direction j. */
-  private blur(valueCount: number, a: Float32Array, b: Float32Array, reverse: boolean): Float32Array {
+  private blur(a: Float64Array, b: Float64Array, reverse: boolean): Float64Array {
     const d = this.featureCount;
     const m = this.vertexCount;
     const nb = this.neighbours;
@@ -333,18 +456,8 @@ export class PermutohedralLattice {
     let to = b;
     for (let step = 0; step <= d; step++) {
       const j = reverse ? d - step : step;
-      const base = j * m * 2;
-      if (valueCount === 1) {
-        for (let v = 0; v < m; v++) {
-          to[v + 1] = from[v + 1] + 0.5 * (from[nb[base + 2 * v]] + from[nb[base + 2 * v + 1]]);
-        }
-      } else {
-        for (let v = 0; v < m; v++) {
-          const o = (v + 1) * valueCount;
-          const lo = nb[base + 2 * v] * valueCount;
-          const hi = nb[base + 2 * v + 1] * valueCount;
-          for (let k = 0; k < valueCount; k++) to[o + k] = from[o + k] + 0.5 * (from[lo + k] + from[hi + k]);
-        }
+      for (let v = 0, q = j * m * 2; v < m; v++, q += 2) {
+        to[v + 1] = from[v + 1] + 0.5 * (from[nb[q]] + from[nb[q + 1]]);
       }
       const swap = from;
       from = to;
@@ -354,27 +467,33 @@ export class PermutohedralLattice {
   }
 
   /** Slice: out_i = Σ_r α w_ir · lattice[vertex_ir]. */
-  private slice(lattice: Float32Array, valueCount: number, out: Float32Array, point: Float32Array): void {
-    const n = this.pointCount;
+  private slice(lattice: Float64Array, out: Float32Array): void {
+    const off = this.offsets;
+    const w = this.sliceWeights;
     const stride = this.featureCount + 1;
-    const offsets = this.offsets;
-    const weights = this.sliceWeights;
-    if (valueCount === 1) {
+    const n = this.pointCount;
+    if (stride === 6) {
+      for (let i = 0, q = 0; i < n; i++, q += 6) {
+        const y =
+          w[q] * lattice[off[q]] +
+          w[q + 1] * lattice[off[q + 1]] +
+          w[q + 2] * lattice[off[q + 2]] +
+          w[q + 3] * lattice[off[q + 3]] +
+          w[q + 4] * lattice[off[q + 4]] +
+          w[q + 5] * lattice[off[q + 5]];
+        out[i] = y;
+      }
+    } else if (stride === 3) {
+      for (let i = 0, q = 0; i < n; i++, q += 3) {
+        const y = w[q] * lattice[off[q]] + w[q + 1] * lattice[off[q + 1]] + w[q + 2] * lattice[off[q + 2]];
+        out[i] = y;
+      }
+    } else {
       for (let i = 0; i < n; i++) {
-        let acc = 0;
-        for (let r = i * stride, end = r + stride; r < end; r++) acc += weights[r] * lattice[offsets[r]];
-        out[i] = acc;
+        let y = 0;
+        for (let r = i * stride, end = r + stride; r < end; r++) y += w[r] * lattice[off[r]];
+        out[i] = y;
       }
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      point.fill(0);
-      for (let r = i * stride, end = r + stride; r < end; r++) {
-        const o = offsets[r] * valueCount;
-        const w = weights[r];
-        for (let k = 0; k < valueCount; k++) point[k] += w * lattice[o + k];
-      }
-      for (let k = 0; k < valueCount; k++) out[k * n + i] = point[k];
     }
   }
 }

@@ -18,11 +18,17 @@ import { argmaxLabels, DenseCRF2D } from './dense-crf';
 import { PerAxis } from './features';
 import { unaryFromSoftmax } from './unary';
 
-/** An RGB image: `width·height·3` bytes, interleaved RGB, row-major. */
-export interface RgbImage {
+/**
+ * The image under the heatmaps: `width·height·3` bytes, interleaved RGB, row-major — the same
+ * shape as the display module's 3-channel images, so one object serves both.
+ */
+export interface CrfImage {
   readonly width: number;
   readonly height: number;
-  readonly rgb: Uint8Array | Uint8ClampedArray;
+  /** Interleaved RGB bytes, `data[(y·width + x)·3 + c]`. */
+  readonly data: Uint8Array | Uint8ClampedArray;
+  /** Must be 3 (or absent). @default 3 */
+  readonly channels?: number;
 }
 
 /** Options of {@link refineCamWithCrf}; defaults are the seed notebook's. */
@@ -63,7 +69,7 @@ export interface CamCrfResult {
   readonly probabilities: Float32Array;
 }
 
-function assertHeatmapsMatch(image: RgbImage, heatmaps: readonly Heatmap[]): void {
+function assertHeatmapsMatch(image: CrfImage, heatmaps: readonly Heatmap[]): void {
   if (heatmaps.length === 0) throw new RangeError('refineCamWithCrf: give at least one heatmap');
   heatmaps.forEach((h, c) => {
     if (h.width !== image.width || h.height !== image.height || h.data.length !== image.width * image.height) {
@@ -123,13 +129,16 @@ export function camLabelProbabilities(heatmaps: readonly Heatmap[], options: Cam
  *
  * @example
  * ```ts
- * const { masks } = refineCamWithCrf({ width, height, rgb }, heatmap);
+ * const { masks } = refineCamWithCrf({ width, height, data: rgb }, heatmap);
  * ```
  * @throws RangeError when a heatmap does not match the image size or leaves [0, 1], the rgb
- *   length is not width·height·3, or an option is out of range.
+ *   length is not width·height·3 or channels ≠ 3, or an option is out of range.
  */
-export function refineCamWithCrf(image: RgbImage, heatmaps: Heatmap | readonly Heatmap[], options: CamCrfOptions = {}): CamCrfResult {
+export function refineCamWithCrf(image: CrfImage, heatmaps: Heatmap | readonly Heatmap[], options: CamCrfOptions = {}): CamCrfResult {
   const maps: readonly Heatmap[] = Array.isArray(heatmaps) ? heatmaps : [heatmaps as Heatmap];
+  if (image.channels !== undefined && image.channels !== 3) {
+    throw new RangeError(`refineCamWithCrf: the image must have 3 channels (RGB), got ${image.channels}`);
+  }
   const crf = new DenseCRF2D(image.width, image.height, maps.length + 1);
   assertHeatmapsMatch(image, maps);
   const probabilities = camLabelProbabilities(maps, options);
@@ -140,7 +149,7 @@ export function refineCamWithCrf(image: RgbImage, heatmaps: Heatmap | readonly H
   crf.addPairwiseBilateral({
     sxy: options.bilateralSxy ?? 80,
     srgb: options.bilateralSrgb ?? 13,
-    rgb: image.rgb,
+    rgb: image.data,
     compat: options.bilateralCompat ?? 10,
   });
   const Q = crf.inference(options.iterations ?? 5);

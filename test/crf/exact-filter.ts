@@ -30,15 +30,21 @@ export class ExactGaussianFilter {
     return this.kernel[i * this.pointCount + j];
   }
 
-  compute(values: Float32Array, valueCount: number, options: { out?: Float32Array } = {}): Float32Array {
+  compute(
+    values: Float32Array,
+    valueCount: number,
+    options: { out?: Float32Array; reverse?: boolean; inScale?: Float32Array; outScale?: Float32Array } = {},
+  ): Float32Array {
     const n = this.pointCount;
+    const inScale = options.inScale;
+    const outScale = options.outScale;
     const out = options.out ?? new Float32Array(valueCount * n);
     const result = new Float64Array(valueCount * n);
     for (let k = 0; k < valueCount; k++) {
       for (let i = 0; i < n; i++) {
         let acc = 0;
-        for (let j = 0; j < n; j++) acc += this.kernel[i * n + j] * values[k * n + j];
-        result[k * n + i] = acc;
+        for (let j = 0; j < n; j++) acc += this.kernel[i * n + j] * values[k * n + j] * (inScale ? inScale[j] : 1);
+        result[k * n + i] = acc * (outScale ? outScale[i] : 1);
       }
     }
     out.set(result);
