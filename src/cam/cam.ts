@@ -54,9 +54,10 @@ export function camStructure(model: tf.LayersModel): CamStructure {
     throw new Error(`${need}: its scores come from '${dense.name}', a ${dense.getClassName()}); use gradCam for other models`);
   }
   let st = dense.inboundNodes[plan.logits.nodeIndex].inputTensors[0];
-  while (IDENTITY_AT_INFERENCE.has(producerLayer(st).getClassName()) && st.shape.length === 2) {
-    const layer = producerLayer(st);
-    st = layer.inboundNodes[st.nodeIndex].inputTensors[0];
+  while (IDENTITY_AT_INFERENCE.has(producerLayer(st).getClassName())) {
+    const input = producerLayer(st).inboundNodes[st.nodeIndex].inputTensors[0];
+    if (input.shape.length !== 2) break; // e.g. Flatten of a feature map: not an identity
+    st = input;
   }
   const pooling = producerLayer(st);
   if (pooling.getClassName() !== 'GlobalAveragePooling2D') {
