@@ -53,9 +53,10 @@ export function maskBytes(sample: BenchmarkSample): Uint8Array {
 }
 
 async function writePng(file: string, data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<void> {
-  await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } })
-    .png()
-    .toFile(file);
+  let image = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels } });
+  // Without this sharp would store one-channel data as RGB.
+  if (channels === 1) image = image.toColourspace('b-w');
+  await image.png().toFile(file);
 }
 
 /**

@@ -1,0 +1,69 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportSplit, maskBytes, sampleId } from '../../src/bench/export';
+import { Benchmark, createBenchmark } from '../../src/bench/generator';
+
+const SIZE = 48;
+let bench: Benchmark;
+let root: string;
+
+beforeAll(async () => {
+  bench = await createBenchmark({ size: SIZE, seed: 3 });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-export-'));
+  await exportSplit(bench, 'val', 4, root, { first: 10 });
+});
+
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const lines = (rel: string): string[] => fs.readFileSync(path.join(root, rel), 'utf8').trimEnd().split('\n');
+
+/** The pixels of a PNG and the channel count stored in the file (sharp reads greyscale as RGB). */
+async function readRaw(file: string): Promise<{ data: Buffer; channels: number }> {
+  const { channels } = await sharp(file).metadata();
+  const pipeline = channels === 1 ? sharp(file).extractChannel(0) : sharp(file);
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  expect([info.width, info.height, info.channels]).toEqual([SIZE, SIZE, channels]);
+  return { data, channels: channels ?? 0 };
+}
+
+describe('exportSplit (wsolevaluation layout)', () => {
+  it('writes the metadata files, one line per image, ids "<split>/<6 digits>.png"', () => {
+    const ids = [10, 11, 12, 13].map((i) => `val/${sampleId(i)}.png`);
+    expect(ids[0]).toBe('val/000010.png');
+    expect(lines('metadata/classes.txt')).toEqual([...bench.classes]);
+    expect(lines('metadata/val/image_ids.txt')).toEqual(ids);
+    const samples = [10, 11, 12, 13].map((i) => bench.sample('val', i));
+    expect(lines('metadata/val/class_labels.txt')).toEqual(ids.map((id, k) => `${id},${samples[k].classIndex}`));
+    expect(lines('metadata/val/image_sizes.txt')).toEqual(ids.map((id) => `${id},${SIZE},${SIZE}`));
+    expect(lines('metadata/val/localization.txt')).toEqual(
+      ids.map((id, k) => `${id},${samples[k].box.x0},${samples[k].box.y0},${samples[k].box.x1},${samples[k].box.y1}`),
+    );
+    expect(lines('metadata/val/mask_localization.txt')).toEqual(ids.map((id) => `${id},masks/${id},`));
+  });
+
+  it('stores the exact RGB image and the soft mask, where ≥ 128 is the binary mask', async () => {
+    for (const i of [10, 13]) {
+      const s = bench.sample('val', i);
+      const image = await readRaw(path.join(root, 'val', `${sampleId(i)}.png`));
+      expect(image.channels).toBe(3);
+      expect(Buffer.compare(image.data, Buffer.from(s.image))).toBe(0);
+      const mask = await readRaw(path.join(root, 'masks', 'val', `${sampleId(i)}.png`));
+      expect(mask.channels).toBe(1);
+      expect(Buffer.compare(mask.data, Buffer.from(maskBytes(s)))).toBe(0);
+      let soft = 0;
+      for (let p = 0; p < s.mask.length; p++) {
+        expect(mask.data[p] >= 128 ? 1 : 0).toBe(s.mask[p]);
+        if (mask.data[p] > 0 && mask.data[p] < 255) soft++;
+      }
+      expect(soft).toBeGreaterThan(0);
+    }
+  });
+
+  it('validates its arguments', async () => {
+    await expect(exportSplit(bench, 'val', 0, root)).rejects.toThrow(/count must be a positive integer, got 0/);
+    await expect(exportSplit(bench, 'dev' as 'val', 1, root)).rejects.toThrow(/unknown split 'dev'/);
+  });
+});
