@@ -41,3 +41,4 @@ export * from './bench/accuracy';
 export * from './models/small';
 export * from './weights';
 export * from './crf';
+export * from './convert/index';
