@@ -21,6 +21,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { Box, ObjectMask, assertBoxInside } from '../types';
+import { RgbImage } from '../display/png';
 import { binarizeMask } from '../metrics/objectMask';
 
 /** One image of a split, with its ground truth. */
@@ -48,13 +49,6 @@ export interface WsolDataset {
   readonly items: readonly WsolDatasetItem[];
   /** Whether mask_localization.txt exists for the split (PxAP and mask IoU are then computed). */
   readonly hasMasks: boolean;
-}
-
-/** Decoded RGB pixels: `height × width × 3` bytes, row-major (the `RgbPixels` shape of src/weights.ts). */
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
 }
 
 interface Line {
@@ -210,7 +204,8 @@ export function readWsolDataset(root: string, split: string): WsolDataset {
 }
 
 /**
- * Decodes an image file into RGB bytes (grey images are expanded, alpha dropped).
+ * Decodes an image file into RGB bytes (grey images are expanded, alpha dropped), as the
+ * {@link RgbImage} of src/display.
  *
  * @param expected size from image_sizes.txt, checked when given.
  * @throws Error naming the file when it cannot be decoded or has another size.
@@ -233,7 +228,7 @@ export async function readRgbImage(file: string, expected?: { width: number; hei
   else {
     for (let p = 0; p < width * height; p++) rgb.fill(data[p * channels], p * 3, p * 3 + 3);
   }
-  return { width, height, data: rgb };
+  return { width, height, channels: 3, data: rgb };
 }
 
 async function readGrey(file: string): Promise<{ width: number; height: number; data: Uint8Array }> {

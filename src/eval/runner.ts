@@ -18,7 +18,8 @@ import { deletionCurve, insertionCurve, PerturbationCurveOptions } from '../metr
 import { EvaluationResult, EvaluationSample, WsolEvaluator, WsolEvaluatorOptions } from '../metrics/evaluator';
 import { Heatmap, ObjectMask } from '../types';
 import { LoadedModel } from '../weights';
-import { RgbImage, WsolDataset, WsolDatasetItem, readObjectMask, readRgbImage } from './dataset';
+import { RgbImage } from '../display/png';
+import { WsolDataset, WsolDatasetItem, readObjectMask, readRgbImage } from './dataset';
 
 /** A heatmap method of src/cam: `(model, images, options) → one map per image`. */
 export type LocalizationMethod = (model: tf.LayersModel, images: tf.Tensor4D, options?: CamOptions) => Promise<Heatmap[]>;
@@ -115,7 +116,7 @@ export interface DatasetEvaluation {
 export function crfRefiner(options: CamCrfOptions = {}): HeatmapRefiner {
   return (image, heatmap) => {
     const n = image.width * image.height;
-    const result = refineCamWithCrf({ width: image.width, height: image.height, rgb: image.data }, heatmap, options);
+    const result = refineCamWithCrf(image, heatmap, options);
     return { width: image.width, height: image.height, data: result.Q.slice(n, 2 * n) };
   };
 }

@@ -1,0 +1,150 @@
+/**
+ * Evaluates localization methods on a dataset folder in the wsolevaluation layout.
+ *
+ *   npm run eval -- --data <folder> --model <name> [--methods cam,gradCam,…] [--crf]
+ *                   [--split test] [--weights-dir weights] [--batch 32] [--limit N]
+ *                   [--target true|predicted] [--faithfulness N] [--out <folder>]
+ *
+ * Prints a table (one row per method, and per method + CRF with --crf) and writes
+ * `<out>/<model>-<split>.json` and `.md` (default out: `<data>/eval`).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { initBackend } from '../src/backend';
+import { cam, gradCam, gradCamPlusPlus, xGradCam, layerCam, hiResCam, scoreCam, eigenCam } from '../src/index';
+import { readWsolDataset } from '../src/eval/dataset';
+import { formatJsonReport, formatMarkdownReport, formatTextReport } from '../src/eval/report';
+import { crfRefiner, LocalizationMethod, MethodSpec, evaluateDataset } from '../src/eval/runner';
+import { load } from '../src/weights';
+
+const METHODS: Readonly<Record<string, LocalizationMethod>> = {
+  cam,
+  gradCam,
+  gradCamPlusPlus,
+  xGradCam,
+  layerCam,
+  hiResCam,
+  scoreCam,
+  eigenCam,
+};
+
+const USAGE = `usage: npm run eval -- --data <folder> --model <name> [--methods ${Object.keys(METHODS).join(',')}] [--crf]
+       [--split test] [--weights-dir <folder>] [--batch 32] [--limit N] [--target true|predicted]
+       [--faithfulness N] [--out <folder>]`;
+
+interface Args {
+  data: string;
+  model: string;
+  methods: string[];
+  crf: boolean;
+  split: string;
+  weightsDir?: string;
+  batch: number;
+  limit?: number;
+  target: 'true' | 'predicted';
+  faithfulness: number;
+  out?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'\n${USAGE}`);
+    if (a === '--crf' || a === '--help') flags.add(a);
+    else {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new Error(`${a} needs a value\n${USAGE}`);
+      values.set(a, v);
+    }
+  }
+  if (flags.has('--help')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const known = ['--data', '--model', '--methods', '--split', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out'];
+  for (const k of values.keys()) if (!known.includes(k)) throw new Error(`unknown option ${k}\n${USAGE}`);
+  const required = (k: string): string => {
+    const v = values.get(k);
+    if (v === undefined) throw new Error(`${k} is required\n${USAGE}`);
+    return v;
+  };
+  const integer = (k: string, dflt?: number): number | undefined => {
+    const v = values.get(k);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${k} must be a non-negative integer, got '${v}'`);
+    return n;
+  };
+  const methods = (values.get('--methods') ?? 'cam').split(',').map((m) => m.trim()).filter((m) => m !== '');
+  for (const m of methods) {
+    if (METHODS[m] === undefined) throw new Error(`unknown method '${m}': expected some of ${Object.keys(METHODS).join(', ')}`);
+  }
+  const target = values.get('--target') ?? 'true';
+  if (target !== 'true' && target !== 'predicted') throw new Error(`--target must be 'true' or 'predicted', got '${target}'`);
+  return {
+    data: path.resolve(required('--data')),
+    model: required('--model'),
+    methods,
+    crf: flags.has('--crf'),
+    split: values.get('--split') ?? 'test',
+    weightsDir: values.get('--weights-dir'),
+    batch: integer('--batch', 32) as number,
+    limit: integer('--limit'),
+    target,
+    faithfulness: integer('--faithfulness', 0) as number,
+    out: values.get('--out'),
+  };
+}
+
+/** A one-line progress bar on stderr, redrawn in place on a terminal, every 10 % otherwise. */
+function progressBar(start: number): (done: number, total: number) => void {
+  let lastTenth = -1;
+  return (done, total) => {
+    const seconds = (Date.now() - start) / 1000;
+    const rate = done / Math.max(seconds, 1e-9);
+    const width = 30;
+    const filled = Math.round((width * done) / total);
+    const eta = rate > 0 ? (total - done) / rate : 0;
+    const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${rate.toFixed(1)} img/s  ETA ${eta.toFixed(0)} s`;
+    if (process.stderr.isTTY) process.stderr.write(`\r${text}${done === total ? '\n' : ''}`);
+    else if (Math.floor((10 * done) / total) > lastTenth || done === total) {
+      lastTenth = Math.floor((10 * done) / total);
+      process.stderr.write(`${text}\n`);
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const backend = await initBackend();
+  const dataset = readWsolDataset(args.data, args.split);
+  const loaded = await load(args.model, args.weightsDir === undefined ? {} : { weightsDir: path.resolve(args.weightsDir) });
+  console.log(`backend ${backend.name}; ${dataset.items.length} images in ${args.data} (${args.split}); model ${args.model}; methods ${args.methods.join(', ')}${args.crf ? ' (+ CRF)' : ''}`);
+  const methods: MethodSpec[] = args.methods.map((name) => ({ name, method: METHODS[name] }));
+  const evaluation = await evaluateDataset(loaded, dataset, {
+    methods,
+    refiner: args.crf ? crfRefiner() : undefined,
+    batchSize: args.batch,
+    limit: args.limit,
+    target: args.target,
+    faithfulnessImages: args.faithfulness,
+    onProgress: progressBar(Date.now()),
+  });
+  loaded.model.dispose();
+  console.log('');
+  console.log(formatTextReport(evaluation));
+  const out = path.resolve(args.out ?? path.join(args.data, 'eval'));
+  fs.mkdirSync(out, { recursive: true });
+  const base = path.join(out, `${args.model}-${args.split}`);
+  fs.writeFileSync(`${base}.json`, formatJsonReport(evaluation));
+  fs.writeFileSync(`${base}.md`, formatMarkdownReport(evaluation));
+  console.log(`\nthroughput: ${evaluation.imagesPerSecond.toFixed(1)} images/s over ${evaluation.dataset.images} images (${evaluation.timings.total.toFixed(1)} s)`);
+  console.log(`wrote ${base}.json and ${base}.md`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
