@@ -42,3 +42,4 @@ export * from './models/small';
 export * from './weights';
 export * from './crf';
 export * from './convert/index';
+export * from './eval/index';
