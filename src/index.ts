@@ -41,5 +41,6 @@ export * from './bench/accuracy';
 export * from './models/small';
 export * from './weights';
 export * from './crf';
-export * from './convert/index';
+export { toHeatmaps } from './cam/core';
 export * from './eval/index';
+export * from './convert/index';

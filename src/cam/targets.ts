@@ -115,7 +115,7 @@ export function checkTargets(targets: readonly Target[], numClasses: number): vo
 /** The rows of `[batch, classes]` scores as 1-D tensors (slices, whose gradients tfjs handles per row). */
 export function scoreRows(scores: tf.Tensor2D): tf.Tensor1D[] {
   const [batch, classes] = scores.shape;
-  return Array.from({ length: batch }, (_, b) => tf.reshape(tf.slice(scores, [b, 0], [1, classes]), [classes]) as tf.Tensor1D);
+  return tf.tidy(() => Array.from({ length: batch }, (_, b) => tf.reshape(tf.slice(scores, [b, 0], [1, classes]), [classes]) as tf.Tensor1D));
 }
 
 /** Σ_b target_b(scores[b]): the scalar whose gradient gives each image the gradient of its own target. */
