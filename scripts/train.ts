@@ -244,7 +244,7 @@ async function ship(
     description:
       args.model === 'cam'
         ? 'VGG16-GAP (CAM paper) scaled down: VGG-A-style blocks 16-32-64-128 with batch norm, cam_conv 3×3×128, global average pooling, dense softmax over 20 classes.'
-        : 'VGG16 scaled down: VGG-A-style blocks 16-32-64-128 with batch norm, 2×2 max pooling after each, flatten, fc1 256 + dropout 0.5, dense softmax over 20 classes.',
+        : 'VGG16 scaled down: VGG-A-style blocks 16-32-64-128 with batch norm, 2×2 max pooling after each, flatten, fc1 256 + dropout 0.3, dense softmax over 20 classes.',
     architecture: args.model === 'cam' ? 'camDefault' : 'gradcamDefault',
     format: 'tfjs-layers',
     classes: [...classes],

@@ -15,7 +15,8 @@
  *
  * Every convolution is 3×3, same padding, with a fused ReLU (as in VGG); batch normalisation
  * (Ioffe & Szegedy, ICML 2015) follows each convolution of the blocks, after its ReLU, to train
- * fast from scratch. The last convolution of each model has no normalisation after it. Both models
+ * fast from scratch (in gradcamDefault also after `conv4_2`, so the flattened features reaching
+ * the dense layers are normalised); `cam_conv` has none, so CAM's maps are its ReLU outputs. Both models
  * end with a Dense layer with a softmax activation; the localization methods read its logits.
  * Initial weights are He-normal, seeded, so a model is reproducible from `seed`.
  */
@@ -126,7 +127,7 @@ export function camDefault(options: SmallModelOptions = {}): tf.Sequential {
 /**
  * `gradcam-default`: VGG16 scaled down. 128×128×3 → conv1 (16) → pool → conv2 (32) → pool →
  * conv3 (64) → pool → conv4 (128; `conv4_2` gives 16×16 maps) → pool → `flatten` (8·8·128) →
- * `fc1` (256, ReLU) → `dropout` (0.5) → `fc` (Dense, softmax).
+ * `fc1` (256, ReLU) → `dropout` (0.3) → `fc` (Dense, softmax).
  *
  * @example
  * ```ts
@@ -137,10 +138,10 @@ export function camDefault(options: SmallModelOptions = {}): tf.Sequential {
 export function gradcamDefault(options: SmallModelOptions = {}): tf.Sequential {
   const r = resolve(options, 'gradcamDefault');
   const model = tf.sequential({ name: 'gradcam_default' });
-  addBlocks(model, r, true, false);
+  addBlocks(model, r, true, true);
   model.add(tf.layers.flatten({ name: 'flatten' }));
   model.add(tf.layers.dense({ name: 'fc1', units: 256, activation: 'relu', kernelInitializer: he(r.seed, 100) }));
-  model.add(tf.layers.dropout({ name: 'dropout', rate: 0.5, seed: r.seed * 1000 + 102 }));
+  model.add(tf.layers.dropout({ name: 'dropout', rate: 0.3, seed: r.seed * 1000 + 102 }));
   model.add(
     tf.layers.dense({ name: 'fc', units: r.classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: r.seed * 1000 + 101 }) }),
   );
