@@ -88,3 +88,15 @@ describe('overlays and boxes', () => {
     expect(Array.from(big.data)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
   });
 });
+
+describe('gradientToImage', () => {
+  it('standardises the gradient and maps it around mid-grey', async () => {
+    const { gradientToImage } = await import('../src/index');
+    // values −1 and +1: mean 0, std 1 → 0.5 ∓ 0.15 → 89 and 166 (rounded from 89.25 and 165.75)
+    const image = gradientToImage({ width: 2, height: 1, channels: 1, data: Float32Array.from([-1, 1]) });
+    expect(Array.from(image.data)).toEqual([89, 89, 89, 166, 166, 166]);
+    const flat = gradientToImage({ width: 1, height: 1, channels: 3, data: new Float32Array(3) });
+    expect(Array.from(flat.data)).toEqual([128, 128, 128]);
+    expect(() => gradientToImage({ width: 1, height: 1, channels: 2, data: new Float32Array(2) })).toThrow(/1 or 3 channels/);
+  });
+});

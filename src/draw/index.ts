@@ -2,3 +2,4 @@
 export * from './colormap';
 export * from './resize';
 export * from './overlay';
+export * from './gradient';
