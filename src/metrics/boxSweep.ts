@@ -17,7 +17,7 @@ import { Box, Heatmap, assertBoxInside } from '../types';
 import { ThresholdMode } from './boxesFromHeatmap';
 import { assertFiniteHeatmap, assertUnitHeatmap, heatmapMax } from './heatmapChecks';
 import { iouOfValidBoxes } from './iou';
-import { DEFAULT_CAM_CURVE_INTERVAL, lastThresholdBelow, thresholdGrid } from './thresholds';
+import { DEFAULT_CAM_CURVE_INTERVAL, gridCutoffs, thresholdGrid } from './thresholds';
 
 /** Options of {@link sweepBoxIoU}. */
 export interface BoxSweepOptions {
@@ -45,10 +45,22 @@ function pixelsByLastThreshold(data: Float32Array, grid: Float64Array, scale: nu
   const count = grid.length;
   const last = new Int16Array(data.length);
   const starts = new Int32Array(count + 1);
+  const cutoffs = gridCutoffs(grid, scale);
+  const step = grid.length > 1 ? grid[1] * scale : scale;
+  const top = count - 1;
   for (let p = 0; p < data.length; p++) {
-    const i = scale > 0 ? lastThresholdBelow(data[p], grid, scale) : -1;
+    // lastCutoffBelow, inlined (hot loop): max{i : cutoffs[i] < v}
+    const v = data[p];
+    let i = -1;
+    if (scale > 0) {
+      i = Math.ceil(v / step) - 1;
+      if (!(i >= -1)) i = -1;
+      if (i > top) i = top;
+      while (i < top && cutoffs[i + 1] < v) i++;
+      while (i >= 0 && !(cutoffs[i] < v)) i--;
+    }
     last[p] = i;
-    if (i >= 0) starts[count - 1 - i + 1]++;
+    if (i >= 0) starts[count - i]++;
   }
   for (let g = 1; g <= count; g++) starts[g] += starts[g - 1];
   const order = new Int32Array(starts[count]);
@@ -60,7 +72,7 @@ function pixelsByLastThreshold(data: Float32Array, grid: Float64Array, scale: nu
   return { order, starts };
 }
 
-/** The union-find of the sweep: per-root size, box and first pixel, -1 parent = not yet added. */
+/** The union-find of the sweep: per-root size, box and first pixel; parent −1 = not yet added. */
 class GrowingComponents {
   readonly parent: Int32Array;
   readonly size: Int32Array;
@@ -69,7 +81,7 @@ class GrowingComponents {
   readonly x1: Int32Array;
   readonly y1: Int32Array;
   readonly first: Int32Array;
-  roots: Int32Array;
+  readonly roots: Int32Array;
   rootCount = 0;
 
   constructor(n: number, private readonly width: number, private readonly height: number) {
@@ -86,35 +98,39 @@ class GrowingComponents {
   find(i: number): number {
     const parent = this.parent;
     while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
+      const grand = parent[parent[i]];
+      parent[i] = grand;
+      i = grand;
     }
     return i;
   }
 
-  private union(a: number, b: number): void {
-    let ra = this.find(a);
-    let rb = this.find(b);
-    if (ra === rb) return;
-    if (this.size[ra] < this.size[rb]) {
-      const t = ra;
-      ra = rb;
-      rb = t;
+  /** Joins the component of the present pixel q to the root r; returns the new root. */
+  private join(r: number, q: number): number {
+    let rq = this.find(q);
+    if (rq === r) return r;
+    const { parent, size, x0, y0, x1, y1, first } = this;
+    let big = r;
+    if (size[rq] > size[r]) {
+      big = rq;
+      rq = r;
     }
-    this.parent[rb] = ra;
-    this.size[ra] += this.size[rb];
-    if (this.x0[rb] < this.x0[ra]) this.x0[ra] = this.x0[rb];
-    if (this.y0[rb] < this.y0[ra]) this.y0[ra] = this.y0[rb];
-    if (this.x1[rb] > this.x1[ra]) this.x1[ra] = this.x1[rb];
-    if (this.y1[rb] > this.y1[ra]) this.y1[ra] = this.y1[rb];
-    if (this.first[rb] < this.first[ra]) this.first[ra] = this.first[rb];
+    parent[rq] = big;
+    size[big] += size[rq];
+    if (x0[rq] < x0[big]) x0[big] = x0[rq];
+    if (y0[rq] < y0[big]) y0[big] = y0[rq];
+    if (x1[rq] > x1[big]) x1[big] = x1[rq];
+    if (y1[rq] > y1[big]) y1[big] = y1[rq];
+    if (first[rq] < first[big]) first[big] = first[rq];
+    return big;
   }
 
+  /** Adds pixel p as a new component and joins it with its present 8-neighbours. */
   add(p: number): void {
-    const { width, height } = this;
+    const { width, height, parent } = this;
     const x = p % width;
     const y = (p - x) / width;
-    this.parent[p] = p;
+    parent[p] = p;
     this.size[p] = 1;
     this.x0[p] = x;
     this.x1[p] = x;
@@ -122,15 +138,22 @@ class GrowingComponents {
     this.y1[p] = y;
     this.first[p] = p;
     this.roots[this.rootCount++] = p;
-    for (let dy = -1; dy <= 1; dy++) {
-      const ny = y + dy;
-      if (ny < 0 || ny >= height) continue;
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = x + dx;
-        if ((dx === 0 && dy === 0) || nx < 0 || nx >= width) continue;
-        const q = ny * width + nx;
-        if (this.parent[q] >= 0) this.union(p, q);
-      }
+    const left = x > 0;
+    const right = x + 1 < width;
+    let r = p;
+    if (y > 0) {
+      const up = p - width;
+      if (left && parent[up - 1] >= 0) r = this.join(r, up - 1);
+      if (parent[up] >= 0) r = this.join(r, up);
+      if (right && parent[up + 1] >= 0) r = this.join(r, up + 1);
+    }
+    if (left && parent[p - 1] >= 0) r = this.join(r, p - 1);
+    if (right && parent[p + 1] >= 0) r = this.join(r, p + 1);
+    if (y + 1 < height) {
+      const down = p + width;
+      if (left && parent[down - 1] >= 0) r = this.join(r, down - 1);
+      if (parent[down] >= 0) r = this.join(r, down);
+      if (right && parent[down + 1] >= 0) this.join(r, down + 1);
     }
   }
 

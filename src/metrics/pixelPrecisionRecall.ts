@@ -18,7 +18,7 @@
 import { Heatmap, ObjectMask } from '../types';
 import { assertUnitHeatmap } from './heatmapChecks';
 import { assertObjectMask } from './objectMask';
-import { DEFAULT_CAM_CURVE_INTERVAL, histogramBin, thresholdGrid } from './thresholds';
+import { DEFAULT_CAM_CURVE_INTERVAL, gridCutoffs, thresholdGrid } from './thresholds';
 
 /** Counts of heatmap values per bin `[τ_0, τ_1), …, [τ_{T−1}, 1), [1, 1]` (length T + 1). */
 export interface PixelScoreHistograms {
@@ -58,8 +58,18 @@ export function pixelScoreHistograms(
   assertObjectMask(mask, heatmap.width, heatmap.height);
   const hist = emptyPixelHistograms(camCurveInterval);
   const { data } = heatmap;
+  const cutoffs = gridCutoffs(hist.thresholds);
+  const step = hist.thresholds[1];
+  const top = cutoffs.length;
   for (let i = 0; i < data.length; i++) {
-    const bin = histogramBin(data[i], hist.thresholds);
+    const v = data[i];
+    // bin of v: max{i : cutoff(τ_i) ≤ v}, and T for v ≥ 1 (see histogramBin)
+    let bin = v >= 1 ? top : Math.floor(v / step);
+    if (bin < top) {
+      if (bin > top - 1) bin = top - 1;
+      while (bin < top - 1 && cutoffs[bin + 1] <= v) bin++;
+      while (bin > 0 && !(cutoffs[bin] <= v)) bin--;
+    }
     if (mask.data[i] === 1) hist.object[bin]++;
     else hist.background[bin]++;
   }

@@ -31,6 +31,27 @@ export function thresholdGrid(interval: number = DEFAULT_CAM_CURVE_INTERVAL): Fl
   return grid;
 }
 
+/** The float32 cut-offs `fround(τ_i·scale)` of a grid, computed once for the per-pixel searches. */
+export function gridCutoffs(grid: Float64Array, scale = 1): Float64Array {
+  const out = new Float64Array(grid.length);
+  for (let i = 0; i < grid.length; i++) out[i] = cutoff(grid[i], scale);
+  return out;
+}
+
+/**
+ * `max{i : cutoffs[i] < v}` (−1 if none) for ascending cut-offs spaced about `step` apart: an
+ * estimate `⌈v/step⌉ − 1` corrected against the exact values. The hot path of the sweeps.
+ */
+export function lastCutoffBelow(v: number, cutoffs: Float64Array, step: number): number {
+  const last = cutoffs.length - 1;
+  let i = step > 0 ? Math.ceil(v / step) - 1 : last;
+  if (!(i >= -1)) i = -1;
+  if (i > last) i = last;
+  while (i < last && cutoffs[i + 1] < v) i++;
+  while (i >= 0 && !(cutoffs[i] < v)) i--;
+  return i;
+}
+
 /**
  * The index of the last threshold strictly below `v`: `max{i : cutoff(τ_i, scale) < v}`, or −1 when `v` is
  * not above the first one. A pixel with value `v` is foreground (`v > cutoff(τ, scale)`) exactly at the
