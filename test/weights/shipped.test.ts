@@ -1,0 +1,72 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { Benchmark, createBenchmark } from '../../src/bench/generator';
+import { defaultWeightsDir, load, sha256, SHIPPED_MODELS } from '../../src/weights';
+
+/** The smoke check: test samples 0 … 9 (classes 0 … 9), from photographs never used in training. */
+const HANDFUL = 10;
+let bench: Benchmark;
+
+beforeAll(async () => {
+  bench = await createBenchmark({ size: 128, seed: 0 });
+});
+
+describe.each(SHIPPED_MODELS)('shipped model %s', (name) => {
+  const dir = path.join(defaultWeightsDir(), name);
+
+  it('loads with every file hash verified; the manifest matches the model and the benchmark', async () => {
+    const { model, manifest } = await load(name);
+    for (const [file, hash] of Object.entries(manifest.files)) {
+      expect(sha256(new Uint8Array(fs.readFileSync(path.join(dir, file))))).toBe(hash);
+    }
+    expect(Object.keys(manifest.files)).toContain('model.json');
+    expect(manifest.classes).toEqual([...bench.classes]);
+    expect(manifest.inputSize).toEqual([128, 128]);
+    expect(model.inputs[0].shape).toEqual([null, 128, 128, 3]);
+    expect(model.outputs[0].shape).toEqual([null, bench.classes.length]);
+    expect(model.getLayer(manifest.layers.lastConv).getClassName()).toBe('Conv2D');
+    model.dispose();
+  });
+
+  it('records a test top-1 of at least 95 % in its manifest', async () => {
+    const { model, manifest } = await load(name);
+    const test = manifest.metrics.test as { images: number; top1: number };
+    expect(test.images).toBeGreaterThanOrEqual(1000);
+    expect(test.top1).toBeGreaterThanOrEqual(0.95);
+    model.dispose();
+  });
+
+  it('classifies a fixed handful of generated test images correctly (smoke check)', async () => {
+    const { model, preprocess } = await load(name);
+    const samples = Array.from({ length: HANDFUL }, (_, i) => bench.sample('test', i));
+    const predicted = tf.tidy(() => {
+      const x = tf.concat(samples.map((s) => preprocess(s)));
+      return Array.from((model.predict(x) as tf.Tensor2D).argMax(1).dataSync());
+    });
+    expect(predicted).toEqual(samples.map((s) => s.classIndex));
+    model.dispose();
+  });
+
+  it('refuses a copy whose weights were modified', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-shipped-'));
+    fs.mkdirSync(path.join(root, name));
+    for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(root, name, f));
+    const shard = Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).files).find((f) => f.endsWith('.bin'))!;
+    const bytes = fs.readFileSync(path.join(root, name, shard));
+    bytes[bytes.length - 1] ^= 0x40;
+    fs.writeFileSync(path.join(root, name, shard), bytes);
+    await expect(load(name, { weightsDir: root })).rejects.toThrow(new RegExp(`${shard.replace('.', '\\.')}: SHA-256 mismatch`));
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("doesn't leak", async () => {
+    const before = tf.memory().numTensors;
+    const { model, preprocess } = await load(name);
+    tf.tidy(() => model.predict(preprocess(bench.sample('test', 0))));
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
