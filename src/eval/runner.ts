@@ -90,6 +90,8 @@ export interface EvaluateDatasetOptions {
 /** Where the time went, in seconds. */
 export interface EvaluationTimings {
   readonly total: number;
+  /** CPU seconds of the process (all threads) over the run: > total when several cores work. */
+  readonly cpu: number;
   readonly decode: number;
   readonly classify: number;
   readonly methods: number;
@@ -201,7 +203,7 @@ function makeRows(options: EvaluateDatasetOptions): RowState[] {
   return rows;
 }
 
-type Timings = { -readonly [K in Exclude<keyof EvaluationTimings, 'total'>]: number };
+type Timings = { -readonly [K in Exclude<keyof EvaluationTimings, 'total' | 'cpu'>]: number };
 
 /** Everything one batch shares between the methods. */
 interface BatchContext {
@@ -305,6 +307,7 @@ export async function evaluateDataset(
   let top1 = 0;
   let top5 = 0;
   const start = now();
+  const cpuStart = process.cpuUsage();
   let next: Promise<Batch> | undefined = items.length > 0 ? decodeBatch(items.slice(0, batchSize)) : undefined;
   try {
     for (let first = 0; first < items.length; first += batchSize) {
@@ -335,13 +338,14 @@ export async function evaluateDataset(
     next?.catch(() => undefined);
   }
   const total = now() - start;
+  const cpuUsed = process.cpuUsage(cpuStart);
   const n = items.length;
   return {
     dataset: { root: dataset.root, split: dataset.split, images: n, hasMasks: dataset.hasMasks },
     model: loaded.manifest.name,
     classification: { top1: n > 0 ? top1 / n : 0, top5: n > 0 ? top5 / n : 0 },
     rows: rows.map((r) => ({ method: r.name, refined: r.refined, result: r.evaluator.compute(), methodSeconds: r.seconds, ...r.cases.records })),
-    timings: { total, ...time },
+    timings: { total, cpu: (cpuUsed.user + cpuUsed.system) / 1e6, ...time },
     imagesPerSecond: total > 0 ? n / total : 0,
   };
 }

@@ -5,8 +5,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { Box } from '../../src/types';
+import { LoadedModel, WeightsManifest, fsSaveHandler, makePreprocess, sha256 } from '../../src/weights';
 
 export interface FixtureImage {
   readonly id: string;
@@ -68,4 +70,47 @@ export async function writeFixture(options: { masks?: boolean } = {}): Promise<s
   write('localization.txt', lines.boxes);
   if (options.masks ?? true) write('mask_localization.txt', lines.masks);
   return root;
+}
+
+/**
+ * A model with a closed-form CAM: two 1×1 filters that both copy the red channel r, GAP, and a
+ * diagonal Dense layer (2, 1), so the map of class 0 is 2r and of class 1 is r — both 1 on the red
+ * square and 0 elsewhere after normalisation — and the logits are z = (2m, m) with m the mean red:
+ * class 0 is predicted whenever there is red, and p(class 0) = σ(m) falls as red is deleted.
+ */
+export function redChannelModel(): LoadedModel {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ name: 'feat', filters: 2, kernelSize: 1, useBias: false, inputShape: [SIZE, SIZE, 3] }),
+      tf.layers.globalAveragePooling2d({ name: 'gap' }),
+      tf.layers.dense({ name: 'logits', units: 2, activation: 'softmax' }),
+    ],
+  });
+  model.getLayer('feat').setWeights([tf.tensor4d([1, 1, 0, 0, 0, 0], [1, 1, 3, 2])]);
+  model.getLayer('logits').setWeights([tf.tensor2d([2, 0, 0, 1], [2, 2]), tf.zeros([2])]);
+  const manifest = {
+    name: 'red-channel',
+    description: 'test model',
+    architecture: 'test',
+    format: 'tfjs-layers',
+    classes: ['apple', 'bus'],
+    inputSize: [SIZE, SIZE],
+    preprocessing: { colorSpace: 'RGB', layout: 'NHWC', resize: 'bilinear', scale: 1 / 255, offset: 0 },
+    layers: { lastConv: 'feat', logits: 'logits' },
+    training: {},
+    metrics: {},
+    files: {},
+  } as WeightsManifest;
+  return { model, manifest, preprocess: makePreprocess(manifest) };
+}
+
+/** Saves {@link redChannelModel} as a shipped model folder `<weightsDir>/red-channel` (model.json, weights, manifest). */
+export async function saveRedChannelModel(weightsDir: string): Promise<void> {
+  const { model, manifest } = redChannelModel();
+  const dir = path.join(weightsDir, manifest.name);
+  await model.save(fsSaveHandler(dir));
+  model.dispose();
+  const files: Record<string, string> = {};
+  for (const f of ['model.json', 'weights.bin']) files[f] = sha256(new Uint8Array(fs.readFileSync(path.join(dir, f))));
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, files }, null, 2));
 }

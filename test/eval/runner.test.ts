@@ -4,40 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cam } from '../../src/cam/cam';
 import { readWsolDataset } from '../../src/eval/dataset';
 import { crfRefiner, evaluateDataset, HeatmapRefiner } from '../../src/eval/runner';
-import { LoadedModel, makePreprocess, WeightsManifest } from '../../src/weights';
-import { SIZE, writeFixture } from './fixture';
-
-/**
- * A model with a closed-form CAM: two 1×1 filters that both copy the red channel r, GAP, and a
- * diagonal Dense layer (2, 1), so the map of class 0 is 2r and of class 1 is r — both 1 on the red
- * square and 0 elsewhere after normalisation — and the logits are z = (2m, m) with m the mean red:
- * class 0 is predicted whenever there is red, and p(class 0) = σ(m) falls as red is deleted.
- */
-function redChannelModel(): LoadedModel {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({ name: 'feat', filters: 2, kernelSize: 1, useBias: false, inputShape: [SIZE, SIZE, 3] }),
-      tf.layers.globalAveragePooling2d({ name: 'gap' }),
-      tf.layers.dense({ name: 'logits', units: 2, activation: 'softmax' }),
-    ],
-  });
-  model.getLayer('feat').setWeights([tf.tensor4d([1, 1, 0, 0, 0, 0], [1, 1, 3, 2])]);
-  model.getLayer('logits').setWeights([tf.tensor2d([2, 0, 0, 1], [2, 2]), tf.zeros([2])]);
-  const manifest = {
-    name: 'red-channel',
-    description: 'test model',
-    architecture: 'test',
-    format: 'tfjs-layers',
-    classes: ['apple', 'bus'],
-    inputSize: [SIZE, SIZE],
-    preprocessing: { colorSpace: 'RGB', layout: 'NHWC', resize: 'bilinear', scale: 1 / 255, offset: 0 },
-    layers: { lastConv: 'feat', logits: 'logits' },
-    training: {},
-    metrics: {},
-    files: {},
-  } as WeightsManifest;
-  return { model, manifest, preprocess: makePreprocess(manifest) };
-}
+import { LoadedModel } from '../../src/weights';
+import { redChannelModel, writeFixture } from './fixture';
 
 let root = '';
 let loaded: LoadedModel;
