@@ -3,10 +3,11 @@
  *
  *   npm run eval -- --data <folder> --model <name> [--methods cam,gradCam,…] [--crf]
  *                   [--split test] [--weights-dir weights] [--batch 32] [--limit N]
- *                   [--target true|predicted] [--faithfulness N] [--out <folder>]
+ *                   [--target true|predicted] [--faithfulness N] [--out <folder>] [--repeat N]
  *
- * Prints a table (one row per method, and per method + CRF with --crf) and writes
- * `<out>/<model>-<split>.json` and `.md` (default out: `<data>/eval`).
+ * Prints a table (one row per method, and per method + CRF with --crf) and the throughput, and
+ * writes `<out>/<model>-<split>.json` and `.md` (default out: `<data>/eval`). `--repeat N` runs the
+ * whole evaluation N times and prints the median throughput (a benchmark; reports of the last run).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -14,7 +15,7 @@ import { initBackend } from '../src/backend';
 import { cam, gradCam, gradCamPlusPlus, xGradCam, layerCam, hiResCam, scoreCam, eigenCam } from '../src/index';
 import { readWsolDataset } from '../src/eval/dataset';
 import { formatJsonReport, formatMarkdownReport, formatTextReport } from '../src/eval/report';
-import { crfRefiner, LocalizationMethod, MethodSpec, evaluateDataset } from '../src/eval/runner';
+import { crfRefiner, DatasetEvaluation, LocalizationMethod, MethodSpec, evaluateDataset } from '../src/eval/runner';
 import { load } from '../src/weights';
 
 const METHODS: Readonly<Record<string, LocalizationMethod>> = {
@@ -30,7 +31,7 @@ const METHODS: Readonly<Record<string, LocalizationMethod>> = {
 
 const USAGE = `usage: npm run eval -- --data <folder> --model <name> [--methods ${Object.keys(METHODS).join(',')}] [--crf]
        [--split test] [--weights-dir <folder>] [--batch 32] [--limit N] [--target true|predicted]
-       [--faithfulness N] [--out <folder>]`;
+       [--faithfulness N] [--out <folder>] [--repeat N]`;
 
 interface Args {
   data: string;
@@ -44,6 +45,7 @@ interface Args {
   target: 'true' | 'predicted';
   faithfulness: number;
   out?: string;
+  repeat: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -63,7 +65,7 @@ function parseArgs(argv: string[]): Args {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ['--data', '--model', '--methods', '--split', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out'];
+  const known = ['--data', '--model', '--methods', '--split', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out', '--repeat'];
   for (const k of values.keys()) if (!known.includes(k)) throw new Error(`unknown option ${k}\n${USAGE}`);
   const required = (k: string): string => {
     const v = values.get(k);
@@ -95,6 +97,7 @@ function parseArgs(argv: string[]): Args {
     target,
     faithfulness: integer('--faithfulness', 0) as number,
     out: values.get('--out'),
+    repeat: Math.max(1, integer('--repeat', 1) as number),
   };
 }
 
@@ -123,15 +126,22 @@ async function main(): Promise<void> {
   const loaded = await load(args.model, args.weightsDir === undefined ? {} : { weightsDir: path.resolve(args.weightsDir) });
   console.log(`backend ${backend.name}; ${dataset.items.length} images in ${args.data} (${args.split}); model ${args.model}; methods ${args.methods.join(', ')}${args.crf ? ' (+ CRF)' : ''}`);
   const methods: MethodSpec[] = args.methods.map((name) => ({ name, method: METHODS[name] }));
-  const evaluation = await evaluateDataset(loaded, dataset, {
-    methods,
-    refiner: args.crf ? crfRefiner() : undefined,
-    batchSize: args.batch,
-    limit: args.limit,
-    target: args.target,
-    faithfulnessImages: args.faithfulness,
-    onProgress: progressBar(Date.now()),
-  });
+  const rates: number[] = [];
+  let evaluation: DatasetEvaluation | undefined;
+  for (let run = 0; run < args.repeat; run++) {
+    evaluation = await evaluateDataset(loaded, dataset, {
+      methods,
+      refiner: args.crf ? crfRefiner() : undefined,
+      batchSize: args.batch,
+      limit: args.limit,
+      target: args.target,
+      faithfulnessImages: args.faithfulness,
+      onProgress: progressBar(Date.now()),
+    });
+    rates.push(evaluation.imagesPerSecond);
+    if (args.repeat > 1) console.log(`run ${run + 1}/${args.repeat}: ${evaluation.imagesPerSecond.toFixed(1)} images/s, ${evaluation.timings.total.toFixed(1)} s, CPU ${evaluation.timings.cpu.toFixed(1)} s`);
+  }
+  if (evaluation === undefined) throw new Error('no evaluation ran');
   loaded.model.dispose();
   console.log('');
   console.log(formatTextReport(evaluation));
@@ -140,7 +150,11 @@ async function main(): Promise<void> {
   const base = path.join(out, `${args.model}-${args.split}`);
   fs.writeFileSync(`${base}.json`, formatJsonReport(evaluation));
   fs.writeFileSync(`${base}.md`, formatMarkdownReport(evaluation));
-  console.log(`\nthroughput: ${evaluation.imagesPerSecond.toFixed(1)} images/s over ${evaluation.dataset.images} images (${evaluation.timings.total.toFixed(1)} s)`);
+  const median = [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)];
+  console.log(
+    `\nthroughput: ${evaluation.imagesPerSecond.toFixed(1)} images/s over ${evaluation.dataset.images} images (${evaluation.timings.total.toFixed(1)} s, CPU ${evaluation.timings.cpu.toFixed(1)} s)` +
+      (args.repeat > 1 ? `; median of ${args.repeat} runs ${median.toFixed(1)} images/s` : ''),
+  );
   console.log(`wrote ${base}.json and ${base}.md`);
 }
 
