@@ -155,3 +155,16 @@ describe('WsolEvaluator', () => {
     expect(() => new WsolEvaluator({ iouThresholds: [1.5] })).toThrow(/iouThresholds\[0\]/);
   });
 });
+
+describe('pure metrics', () => {
+  it("don't leak tensors (no export of this folder but the faithfulness ones touches tfjs)", async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const before = tf.memory().numTensors;
+    const items = randomSet(9, 3);
+    const evaluator = new WsolEvaluator();
+    for (const it of items) evaluator.accumulate(it);
+    evaluator.compute();
+    bruteForce(items);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
