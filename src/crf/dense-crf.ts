@@ -9,7 +9,9 @@
  *
  * from `Q = softmax(−U)`, with `K̃_m` the normalised Gaussian filter of term m (see kernel.ts)
  * and μ_m its label compatibility (see compatibility.ts). As in densecrf, a point's own
- * contribution is part of `K̃Q`.
+ * contribution is part of `K̃Q`. Because Q sums to 1 at every point, only L − 1 labels are
+ * filtered: `K̃Q_{L−1} = K̃1 − Σ_{l<L−1} K̃Q_l` (exact algebra; rounding differs from densecrf's
+ * filtering of all L labels by ≈1e-7, and it halves the work for two labels).
  *
  * Data contract (checked, with errors naming the expected length):
  * - unary and Q: Float32Array `[label][point]`, i.e. `[label][y·width + x]` for images;
@@ -69,9 +71,20 @@ export class PairwisePotential {
     return out;
   }
 
-  /** `energy −= μ(K̃ Q)`, using `message` as work space. */
-  subtractFrom(energy: Float32Array, q: Float32Array, labelCount: number, message: Float32Array, scratch: Float32Array): void {
-    this.kernel.apply(q, labelCount, message);
+  /**
+   * `energy −= μ(K̃ Q)`, using `message` as work space; when `marginals` (Q sums to 1 at every
+   * point) the kernel filters only L − 1 labels (see DenseKernel.applyToMarginals).
+   */
+  subtractFrom(
+    energy: Float32Array,
+    q: Float32Array,
+    labelCount: number,
+    marginals: boolean,
+    message: Float32Array,
+    scratch: Float32Array,
+  ): void {
+    if (marginals) this.kernel.applyToMarginals(q, labelCount, message);
+    else this.kernel.apply(q, labelCount, message);
     this.compatibility.subtractFrom(energy, message, labelCount, scratch);
   }
 }
@@ -183,7 +196,7 @@ export class DenseCRF {
     assertIterations(iterations);
     const work = this.workspace();
     let q = this.startInference();
-    for (let it = 0; it < iterations; it++) q = this.step(q, work, q);
+    for (let it = 0; it < iterations; it++) q = this.step(q, work, q, true);
     return q;
   }
 
@@ -203,7 +216,7 @@ export class DenseCRF {
    */
   stepInference(q: Float32Array): Float32Array {
     this.assertMarginals(q, 'stepInference');
-    return this.step(q, this.workspace(), new Float32Array(q.length));
+    return this.step(q, this.workspace(), new Float32Array(q.length), sumsToOne(q, this.labelCount));
   }
 
   /**
@@ -216,7 +229,7 @@ export class DenseCRF {
     let q = this.startInference();
     const kl = [this.klDivergence(q)];
     for (let it = 0; it < iterations; it++) {
-      q = this.step(q, work, q);
+      q = this.step(q, work, q, true);
       kl.push(this.klDivergence(q));
     }
     return { Q: q, kl };
@@ -244,10 +257,12 @@ export class DenseCRF {
     return argmaxLabels(this.inference(iterations), this.labelCount);
   }
 
-  private step(q: Float32Array, work: Workspace, out: Float32Array): Float32Array {
+  /** One update; `marginals` says q sums to 1 per point (true for every Q this class makes). */
+  private step(q: Float32Array, work: Workspace, out: Float32Array, marginals: boolean): Float32Array {
     const { energy, message, labelScratch } = work;
-    for (let i = 0; i < energy.length; i++) energy[i] = -this.unary[i];
-    for (const term of this.pairwise) term.subtractFrom(energy, q, this.labelCount, message, labelScratch);
+    const unary = this.unary;
+    for (let i = 0; i < energy.length; i++) energy[i] = -unary[i];
+    for (const term of this.pairwise) term.subtractFrom(energy, q, this.labelCount, marginals, message, labelScratch);
     expAndNormalize(energy, this.labelCount, out, work);
     return out;
   }
@@ -321,13 +336,48 @@ export class DenseCRF2D extends DenseCRF {
   }
 }
 
+/** True when every point's values sum to 1 within 1e-5 (then only L − 1 labels need filtering). */
+function sumsToOne(q: Float32Array, labelCount: number): boolean {
+  const n = q.length / labelCount;
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let p = i; p < q.length; p += n) sum += q[p];
+    if (!(Math.abs(sum - 1) <= 1e-5)) return false;
+  }
+  return true;
+}
+
 function assertIterations(iterations: number): void {
   if (!Number.isInteger(iterations) || iterations < 0) {
     throw new RangeError(`inference: iterations must be an integer ≥ 0, got ${iterations}`);
   }
 }
 
-/** `out = exp(x − max) / Σ exp(x − max)` per point, planar `[label][point]`. */
+/** 2^−k for k = 0 … 199 (e^x below 2^−199 is far under float32's smallest value: 0). */
+const POW2_NEG = Float64Array.from({ length: 200 }, (_, k) => Math.pow(2, -k));
+
+/**
+ * `e^x` for x ≤ 0 with relative error < 1e-8 (float32 rounding is 6e-8): x = r − k·ln 2 with
+ * |r| ≤ ½ ln 2, a degree-7 Taylor polynomial for e^r, times 2^−k. About 2× faster than Math.exp
+ * in V8, and the mean-field update calls it L·N times per iteration.
+ */
+function expNonPositive(x: number): number {
+  const k = (0.5 - x * Math.LOG2E) | 0;
+  if (k >= 200) return 0;
+  const r = x + k * Math.LN2;
+  const p =
+    1 +
+    r *
+      (1 +
+        r *
+          (0.5 +
+            r *
+              (0.16666666666666666 +
+                r * (0.041666666666666664 + r * (0.008333333333333333 + r * (0.001388888888888889 + r * 0.0001984126984126984))))));
+  return p * POW2_NEG[k];
+}
+
+/** `out = exp(x − max) / Σ exp(x − max)` per point, planar `[label][point]` (densecrf's expAndNormalize). */
 function expAndNormalize(x: Float32Array, labelCount: number, out: Float32Array, work: Workspace): void {
   const n = x.length / labelCount;
   const { pointMax, pointSum } = work;
@@ -340,14 +390,15 @@ function expAndNormalize(x: Float32Array, labelCount: number, out: Float32Array,
   for (let l = 0; l < labelCount; l++) {
     const base = l * n;
     for (let i = 0; i < n; i++) {
-      const e = Math.fround(Math.exp(x[base + i] - pointMax[i]));
+      const e = expNonPositive(x[base + i] - pointMax[i]);
       out[base + i] = e;
       pointSum[i] += e;
     }
   }
+  for (let i = 0; i < n; i++) pointSum[i] = 1 / pointSum[i];
   for (let l = 0; l < labelCount; l++) {
     const base = l * n;
-    for (let i = 0; i < n; i++) out[base + i] /= pointSum[i];
+    for (let i = 0; i < n; i++) out[base + i] *= pointSum[i];
   }
 }
 

@@ -72,6 +72,8 @@ export class DenseKernel {
   readonly filter: DenseFilter;
   /** Per-point normalisation factor: 1/(n+1e-20), 1/√(n+1e-20), or unused for NONE. */
   private readonly norm: Float32Array;
+  /** `K̃ 1`, for {@link DenseKernel.applyToMarginals}. */
+  private readonly filteredOnes: Float32Array;
 
   constructor(filter: DenseFilter, normalization: Normalization = 'SYMMETRIC') {
     assertNormalization(normalization);
@@ -83,6 +85,25 @@ export class DenseKernel {
       const s = this.norm[i] + 1e-20;
       this.norm[i] = normalization === 'SYMMETRIC' ? 1 / Math.sqrt(s) : 1 / s;
     }
+    this.filteredOnes = this.apply(new Float32Array(n).fill(1), 1, new Float32Array(n));
+  }
+
+  /**
+   * `K̃ Q` for marginals (`Σ_l Q_l = 1` at every point), filtering only L − 1 labels: by linearity
+   * `K̃ Q_{L−1} = K̃ 1 − Σ_{l<L−1} K̃ Q_l`. Exact algebra; the rounding differs from filtering all
+   * labels by about float32 epsilon times `K̃ 1` (≈1e-7). Callers must ensure Q sums to 1.
+   */
+  applyToMarginals(q: Float32Array, labelCount: number, out: Float32Array): Float32Array {
+    const n = this.filter.pointCount;
+    const head = (labelCount - 1) * n;
+    this.apply(q.subarray(0, head), labelCount - 1, out.subarray(0, head));
+    const ones = this.filteredOnes;
+    for (let i = 0; i < n; i++) {
+      let rest = ones[i];
+      for (let p = i; p < head; p += n) rest -= out[p];
+      out[head + i] = rest;
+    }
+    return out;
   }
 
   /** Writes `K̃ Q` for planar `Q` (`[label][point]`, labelCount × N) into `out` (may not alias Q). */

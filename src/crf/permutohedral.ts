@@ -221,7 +221,7 @@ export class PermutohedralLattice {
   private readonly neighbours: Int32Array;
   /** Starts of runs of points sharing a simplex, then N. */
   private readonly runs: Int32Array;
-  /** Splat run by run (long runs) rather than point by point (short runs: no store chains). */
+  /** Splat single vectors run by run (long runs) rather than point by point (short runs). */
   private readonly splatByRuns: boolean;
   private buffers: { a: Float64Array; b: Float64Array; point: Float32Array } | undefined;
 
@@ -271,7 +271,7 @@ export class PermutohedralLattice {
     }
     const n = features.length / d;
     const s = makeBuildScratch(d);
-    const table = new LatticeKeyTable(d, n);
+    const table = new LatticeKeyTable(d, 1024);
     const offsets = new Int32Array(n * (d + 1));
     const weights = new Float32Array(n * (d + 1));
 
@@ -326,31 +326,203 @@ export class PermutohedralLattice {
         throw new RangeError(`permutohedral lattice: ${name} must have one factor per point, ${n}, got ${scale.length}`);
       }
     }
-    const { a, b, point } = this.workBuffers();
-    const { inScale, outScale } = options;
-    for (let k = 0; k < valueCount; k++) {
-      let input = values.subarray(k * n, (k + 1) * n);
-      if (inScale !== undefined) {
-        for (let i = 0; i < n; i++) point[i] = input[i] * inScale[i];
-        input = point;
-      }
-      a.fill(0);
-      this.splat(input, a);
-      const blurred = this.blur(a, b, options.reverse ?? false);
-      const result = out.subarray(k * n, (k + 1) * n);
-      this.slice(blurred, result);
-      if (outScale !== undefined) for (let i = 0; i < n; i++) result[i] *= outScale[i];
+    const reverse = options.reverse ?? false;
+    for (let k = 0; k < valueCount; ) {
+      const group = valueCount - k >= 4 ? 4 : valueCount - k >= 2 ? 2 : 1;
+      if (group === 1) this.filterOne(values, k, out, reverse, options.inScale, options.outScale);
+      else this.filterGroup(values, k, group, out, reverse, options.inScale, options.outScale);
+      k += group;
     }
     return out;
   }
 
-  private workBuffers(): { a: Float64Array; b: Float64Array; point: Float32Array } {
-    if (this.buffers === undefined) {
-      // Slot 0 is the absent neighbour: always zero (b's slot 0 is never written).
-      const m = this.vertexCount + 1;
-      this.buffers = { a: new Float64Array(m), b: new Float64Array(m), point: new Float32Array(this.pointCount) };
+  /** Filters value vector k on a planar lattice buffer (d = 2 and d = 5 unrolled). */
+  private filterOne(
+    values: Float32Array,
+    k: number,
+    out: Float32Array,
+    reverse: boolean,
+    inScale: Float32Array | undefined,
+    outScale: Float32Array | undefined,
+  ): void {
+    const n = this.pointCount;
+    const { a, b, point } = this.workBuffers(1);
+    let input = values.subarray(k * n, (k + 1) * n);
+    if (inScale !== undefined) {
+      for (let i = 0; i < n; i++) point[i] = input[i] * inScale[i];
+      input = point;
     }
-    return this.buffers;
+    this.splat(input, a);
+    const blurred = this.blur(a, b, reverse);
+    const result = out.subarray(k * n, (k + 1) * n);
+    this.slice(blurred, result);
+    if (outScale !== undefined) for (let i = 0; i < n; i++) result[i] *= outScale[i];
+  }
+
+  /**
+   * Filters value vectors k … k+group−1 (group 2 or 4) together on a vertex-major lattice buffer
+   * (`[vertex][group]`): one pass over the splat weights and blur neighbours serves the group.
+   */
+  private filterGroup(
+    values: Float32Array,
+    k: number,
+    group: 2 | 4,
+    out: Float32Array,
+    reverse: boolean,
+    inScale: Float32Array | undefined,
+    outScale: Float32Array | undefined,
+  ): void {
+    const { a, b } = this.workBuffers(group);
+    if (group === 4) {
+      this.splatGroup4(values, k, inScale, a);
+      const blurred = this.blurGroup4(a, b, reverse);
+      this.sliceGroup4(blurred, k, outScale, out);
+    } else {
+      this.splatGroup2(values, k, inScale, a);
+      const blurred = this.blurGroup2(a, b, reverse);
+      this.sliceGroup2(blurred, k, outScale, out);
+    }
+  }
+
+  private splatGroup4(values: Float32Array, k: number, inScale: Float32Array | undefined, lattice: Float64Array): void {
+    const n = this.pointCount;
+    const stride = this.featureCount + 1;
+    const off = this.offsets;
+    const w = this.weights;
+    const b0 = k * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n; // prettier-ignore
+    for (let i = 0; i < n; i++) {
+      const s = inScale === undefined ? 1 : inScale[i];
+      const x0 = values[b0 + i] * s, x1 = values[b1 + i] * s, x2 = values[b2 + i] * s, x3 = values[b3 + i] * s; // prettier-ignore
+      for (let r = i * stride, end = r + stride; r < end; r++) {
+        const o = off[r] * 4;
+        const wr = w[r];
+        lattice[o] += wr * x0;
+        lattice[o + 1] += wr * x1;
+        lattice[o + 2] += wr * x2;
+        lattice[o + 3] += wr * x3;
+      }
+    }
+  }
+
+  private blurGroup4(a: Float64Array, b: Float64Array, reverse: boolean): Float64Array {
+    const d = this.featureCount;
+    const m = this.vertexCount;
+    const nb = this.neighbours;
+    let from = a;
+    let to = b;
+    for (let step = 0; step <= d; step++) {
+      const j = reverse ? d - step : step;
+      for (let v = 0, q = j * m * 2; v < m; v++, q += 2) {
+        const o = (v + 1) * 4;
+        const lo = nb[q] * 4;
+        const hi = nb[q + 1] * 4;
+        to[o] = from[o] + 0.5 * (from[lo] + from[hi]);
+        to[o + 1] = from[o + 1] + 0.5 * (from[lo + 1] + from[hi + 1]);
+        to[o + 2] = from[o + 2] + 0.5 * (from[lo + 2] + from[hi + 2]);
+        to[o + 3] = from[o + 3] + 0.5 * (from[lo + 3] + from[hi + 3]);
+      }
+      const swap = from;
+      from = to;
+      to = swap;
+    }
+    return from;
+  }
+
+  private sliceGroup4(lattice: Float64Array, k: number, outScale: Float32Array | undefined, out: Float32Array): void {
+    const n = this.pointCount;
+    const stride = this.featureCount + 1;
+    const off = this.offsets;
+    const w = this.sliceWeights;
+    const b0 = k * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n; // prettier-ignore
+    for (let i = 0; i < n; i++) {
+      let y0 = 0, y1 = 0, y2 = 0, y3 = 0; // prettier-ignore
+      for (let r = i * stride, end = r + stride; r < end; r++) {
+        const o = off[r] * 4;
+        const wr = w[r];
+        y0 += wr * lattice[o];
+        y1 += wr * lattice[o + 1];
+        y2 += wr * lattice[o + 2];
+        y3 += wr * lattice[o + 3];
+      }
+      const s = outScale === undefined ? 1 : outScale[i];
+      out[b0 + i] = y0 * s;
+      out[b1 + i] = y1 * s;
+      out[b2 + i] = y2 * s;
+      out[b3 + i] = y3 * s;
+    }
+  }
+
+  private splatGroup2(values: Float32Array, k: number, inScale: Float32Array | undefined, lattice: Float64Array): void {
+    const n = this.pointCount;
+    const stride = this.featureCount + 1;
+    const off = this.offsets;
+    const w = this.weights;
+    const b0 = k * n, b1 = b0 + n; // prettier-ignore
+    for (let i = 0; i < n; i++) {
+      const s = inScale === undefined ? 1 : inScale[i];
+      const x0 = values[b0 + i] * s, x1 = values[b1 + i] * s; // prettier-ignore
+      for (let r = i * stride, end = r + stride; r < end; r++) {
+        const o = off[r] * 2;
+        const wr = w[r];
+        lattice[o] += wr * x0;
+        lattice[o + 1] += wr * x1;
+      }
+    }
+  }
+
+  private blurGroup2(a: Float64Array, b: Float64Array, reverse: boolean): Float64Array {
+    const d = this.featureCount;
+    const m = this.vertexCount;
+    const nb = this.neighbours;
+    let from = a;
+    let to = b;
+    for (let step = 0; step <= d; step++) {
+      const j = reverse ? d - step : step;
+      for (let v = 0, q = j * m * 2; v < m; v++, q += 2) {
+        const o = (v + 1) * 2;
+        const lo = nb[q] * 2;
+        const hi = nb[q + 1] * 2;
+        to[o] = from[o] + 0.5 * (from[lo] + from[hi]);
+        to[o + 1] = from[o + 1] + 0.5 * (from[lo + 1] + from[hi + 1]);
+      }
+      const swap = from;
+      from = to;
+      to = swap;
+    }
+    return from;
+  }
+
+  private sliceGroup2(lattice: Float64Array, k: number, outScale: Float32Array | undefined, out: Float32Array): void {
+    const n = this.pointCount;
+    const stride = this.featureCount + 1;
+    const off = this.offsets;
+    const w = this.sliceWeights;
+    const b0 = k * n, b1 = b0 + n; // prettier-ignore
+    for (let i = 0; i < n; i++) {
+      let y0 = 0, y1 = 0; // prettier-ignore
+      for (let r = i * stride, end = r + stride; r < end; r++) {
+        const o = off[r] * 2;
+        const wr = w[r];
+        y0 += wr * lattice[o];
+        y1 += wr * lattice[o + 1];
+      }
+      const s = outScale === undefined ? 1 : outScale[i];
+      out[b0 + i] = y0 * s;
+      out[b1 + i] = y1 * s;
+    }
+  }
+
+  /** Zeroed lattice buffers for `group` values per vertex, reused between calls. */
+  private workBuffers(group: number): { a: Float64Array; b: Float64Array; point: Float32Array } {
+    const size = (this.vertexCount + 1) * group;
+    if (this.buffers === undefined || this.buffers.a.length < size) {
+      const point = this.buffers?.point ?? new Float32Array(this.pointCount);
+      this.buffers = { a: new Float64Array(size), b: new Float64Array(size), point };
+    }
+    const { a, b, point } = this.buffers;
+    a.fill(0, 0, size);
+    b.fill(0, 0, group); // the absent neighbour; blurring never writes it
+    return { a: a.subarray(0, size), b: b.subarray(0, size), point };
   }
 
   /** S: adds w_ir · v_i to vertex_ir for every point i and simplex vertex r. */

@@ -3,7 +3,9 @@ import {
   argmaxLabels,
   DenseCRF,
   DenseCRF2D,
+  DenseKernel,
   gaussianFeatures,
+  PermutohedralLattice,
   bilateralFeatures,
   Normalization,
   unaryFromLabels,
@@ -188,6 +190,17 @@ describe('DenseCRF2D invariants', () => {
       expect(diagonal[i]).toBeCloseTo(potts[i], 6);
       expect(minusIdentity[i]).toBeCloseTo(potts[i], 6);
       expect(offDiagonal[i]).toBeCloseTo(potts[i], 4);
+    }
+  });
+
+  it('filtering L − 1 labels and K̃1 − Σ for the last equals filtering all L labels (to 1e-6)', () => {
+    const labels = 4;
+    const q = randomProbabilities(labels, n, 13);
+    for (const normalization of ['NONE', 'BEFORE', 'AFTER', 'SYMMETRIC'] as const) {
+      const kernel = new DenseKernel(PermutohedralLattice.init(bilateralFeatures(width, height, 5, 20, rgb), 5), normalization);
+      const full = kernel.apply(q, labels, new Float32Array(q.length));
+      const short = kernel.applyToMarginals(q, labels, new Float32Array(q.length));
+      for (let i = 0; i < q.length; i++) expect(Math.abs(short[i] - full[i])).toBeLessThan(1e-6 * (1 + Math.abs(full[i])));
     }
   });
 

@@ -68,10 +68,24 @@ describe('permutohedral lattice: structure', () => {
     const kv = lattice.compute(v, 1);
     const sum = lattice.compute(Float32Array.from(u, (x, i) => 2 * x + 3 * v[i]), 1);
     for (let i = 0; i < n; i++) {
-      expect(together[i]).toBe(ku[i]);
-      expect(together[n + i]).toBe(kv[i]);
+      expect(together[i]).toBeCloseTo(ku[i], 6);
+      expect(together[n + i]).toBeCloseTo(kv[i], 6);
       expect(sum[i]).toBeCloseTo(2 * ku[i] + 3 * kv[i], 5);
     }
+  });
+
+  it('gives the same result whatever was filtered before (reused buffers, 1, 2, 4, 7 values)', () => {
+    const seven = Float32Array.from({ length: 7 * n }, () => random() - 0.5);
+    const fresh = (count: number) => PermutohedralLattice.init(features, d).compute(seven.subarray(0, count * n), count);
+    const expected = [1, 2, 4, 7].map(fresh);
+    const reused = [7, 1, 4, 2, 1, 7].map((count) => lattice.compute(seven.subarray(0, count * n), count));
+    expect(reused[0]).toEqual(expected[3]);
+    expect(reused[1]).toEqual(expected[0]);
+    expect(reused[2]).toEqual(expected[2]);
+    expect(reused[3]).toEqual(expected[1]);
+    expect(reused[4]).toEqual(expected[0]);
+    expect(reused[5]).toEqual(expected[3]);
+    for (let i = 0; i < n; i++) expect(expected[3][i]).toBeCloseTo(expected[0][i], 6); // grouped = alone
   });
 
   it('applies inScale before and outScale after filtering', () => {
