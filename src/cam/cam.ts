@@ -96,7 +96,7 @@ export async function cam(model: tf.LayersModel, images: tf.Tensor4D, options: C
   const info = plan.layerInfo(featureLayer);
   const maps = tf.tidy(() => {
     const memo = seedMemo(plan, images);
-    runSteps(plan.steps, memo, plan.calls('plain'));
+    runSteps(plan.steps, memo, plan.calls('plain'), { plan, keep: new Set([info.output.id, plan.logits.id]) });
     const activations = memo.get(info.output.id) as tf.Tensor4D;
     const logits = logitsOf(plan, memo);
     const dScores = tf.grad((z: tf.Tensor) => sumOfTargets(z as tf.Tensor2D, targets))(logits);

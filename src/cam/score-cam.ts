@@ -28,7 +28,7 @@ function maskedScores(model: tf.LayersModel, image: tf.Tensor4D, masks: tf.Tenso
     const plan = modelPlan(model);
     const masked = tf.mul(image, tf.expandDims(masks, 3));
     const memo = seedMemo(plan, masked);
-    runSteps(plan.steps, memo, plan.calls('plain'));
+    runSteps(plan.steps, memo, plan.calls('plain'), { plan, keep: new Set([plan.logits.id]) });
     const rows = scoreRows(logitsOf(plan, memo));
     return tf.stack(rows.map((row) => target(row))) as tf.Tensor1D;
   });

@@ -65,7 +65,8 @@ export function forwardPass(
   const info = layerName === undefined ? undefined : plan.layerInfo(layerName);
   return tf.tidy(() => {
     const memo = seedMemo(plan, images);
-    runSteps(plan.steps, memo, plan.calls(mode));
+    const keep = new Set([plan.logits.id, ...(info === undefined ? [] : [info.output.id])]);
+    runSteps(plan.steps, memo, plan.calls(mode), { plan, keep });
     const logits = logitsOf(plan, memo);
     const activations = info === undefined ? undefined : (memo.get(info.output.id) as tf.Tensor);
     return activations === undefined ? { logits } : { activations, logits };
@@ -93,7 +94,7 @@ export function layerActivations(model: tf.LayersModel, images: tf.Tensor4D, lay
   const info = plan.layerInfo(layerName);
   return tf.tidy(() => {
     const memo = seedMemo(plan, images);
-    runSteps(info.stepsTo, memo, plan.calls('plain'));
+    runSteps(info.stepsTo, memo, plan.calls('plain'), { plan, keep: new Set([info.output.id]) });
     return memo.get(info.output.id) as tf.Tensor;
   });
 }

@@ -69,7 +69,8 @@ export function layerGradients(
   const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
   return tf.tidy(() => {
     const memo = seedMemo(plan, images);
-    runSteps(info.stepsTo, memo, plan.calls('plain'));
+    // Values that the head still reads stay (their readers have not run); the others go early.
+    runSteps(info.stepsTo, memo, plan.calls('plain'), { plan, keep: new Set([info.output.id]) });
     const activations = memo.get(info.output.id) as tf.Tensor;
     const { gradients, logits } = headGradient(plan, info, memo, targets, 'plain');
     return { activations, gradients, logits };

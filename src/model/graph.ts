@@ -55,6 +55,10 @@ export interface ModelPlan {
   readonly layerNames: readonly string[];
   /** The layer that applies the final softmax, when it is a Dense with a softmax activation. */
   readonly softmaxDense: Layer | undefined;
+  /** For each symbolic tensor id, how many steps of `steps` read it. */
+  readonly consumers: ReadonlyMap<number, number>;
+  /** Whether some tensor is known under several ids (nested models), which rules out early release. */
+  readonly hasAliases: boolean;
   layerInfo(name: string): LayerInfo;
   calls(mode: RunMode): ReadonlyMap<Layer, LayerCall>;
 }
@@ -64,7 +68,7 @@ interface ActivationLike {
   apply(x: tf.Tensor): tf.Tensor;
 }
 
-const plans = new WeakMap<tf.LayersModel, ModelPlan>();
+const plans = new WeakMap<tf.LayersModel, { readonly plan: ModelPlan; readonly layerCount: number }>();
 
 function className(layer: Layer): string {
   return layer.getClassName();
@@ -209,6 +213,9 @@ function buildPlan(model: tf.LayersModel): ModelPlan {
   if (softmaxDense !== undefined) plain.set(softmaxDense, applyLayer(withActivation(softmaxDense, LINEAR)));
   let guided: Map<Layer, LayerCall> | undefined;
 
+  const consumers = new Map<number, number>();
+  for (const step of steps) for (const i of step.inputs) consumers.set(i.id, (consumers.get(i.id) ?? 0) + 1);
+
   const plan: ModelPlan = {
     model,
     input,
@@ -217,6 +224,8 @@ function buildPlan(model: tf.LayersModel): ModelPlan {
     steps,
     layerNames,
     softmaxDense,
+    consumers,
+    hasAliases: steps.some((step) => step.layer === undefined),
     layerInfo(name: string): LayerInfo {
       const cached = infos.get(name);
       if (cached !== undefined) return cached;
@@ -261,11 +270,13 @@ function buildPlan(model: tf.LayersModel): ModelPlan {
 
 /** The cached {@link ModelPlan} of `model` (built on first use). */
 export function modelPlan(model: tf.LayersModel): ModelPlan {
-  let plan = plans.get(model);
-  if (plan === undefined) {
-    plan = buildPlan(model);
-    plans.set(model, plan);
+  const cached = plans.get(model);
+  // A Sequential that grew (model.add) after the first call gets a new plan.
+  if (cached !== undefined && cached.layerCount === model.layers.length && cached.plan.logits === findLogits(model).logits) {
+    return cached.plan;
   }
+  const plan = buildPlan(model);
+  plans.set(model, { plan, layerCount: model.layers.length });
   return plan;
 }
 
@@ -273,10 +284,22 @@ export function modelPlan(model: tf.LayersModel): ModelPlan {
 export type Memo = Map<number, tf.Tensor>;
 
 /**
- * Runs `steps` in order, reading inputs from and writing outputs to `memo`; steps whose outputs
- * are all known already are skipped. Call inside `tf.tidy`.
+ * Early release of intermediate tensors during a run outside any gradient tape: a value is
+ * disposed as soon as every step of the plan that reads it has run, unless its id is in `keep`.
  */
-export function runSteps(steps: readonly Step[], memo: Memo, calls: ReadonlyMap<Layer, LayerCall>): void {
+export interface Release {
+  readonly plan: ModelPlan;
+  readonly keep: ReadonlySet<number>;
+}
+
+/**
+ * Runs `steps` in order, reading inputs from and writing outputs to `memo`; steps whose outputs
+ * are all known already are skipped. Call inside `tf.tidy`. With `release` (never inside
+ * `tf.grad`), intermediate values are disposed as soon as no later step of the plan reads them.
+ */
+export function runSteps(steps: readonly Step[], memo: Memo, calls: ReadonlyMap<Layer, LayerCall>, release?: Release): void {
+  const remaining = release !== undefined && !release.plan.hasAliases ? new Map(release.plan.consumers) : undefined;
+  const seeds = new Set(memo.values());
   for (const step of steps) {
     if (step.outputs.every((o) => memo.has(o.id))) continue;
     const inputs = step.inputs.map((i) => {
@@ -292,6 +315,17 @@ export function runSteps(steps: readonly Step[], memo: Memo, calls: ReadonlyMap<
     const result = call(inputs, step.kwargs);
     const list = Array.isArray(result) ? result : [result];
     step.outputs.forEach((o, i) => memo.set(o.id, list[i]));
+    if (remaining !== undefined && release !== undefined) {
+      for (const input of step.inputs) {
+        const left = (remaining.get(input.id) ?? 1) - 1;
+        remaining.set(input.id, left);
+        const value = memo.get(input.id);
+        if (left === 0 && !release.keep.has(input.id) && value !== undefined && !seeds.has(value) && !list.includes(value)) {
+          value.dispose();
+          memo.delete(input.id);
+        }
+      }
+    }
   }
 }
 

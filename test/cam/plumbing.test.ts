@@ -185,6 +185,20 @@ describe('caching and the caller’s model', () => {
     model.dispose();
   });
 
+  it('rebuilds the plan when a Sequential grows after a first call', () => {
+    const model = tf.sequential();
+    model.add(tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 3, padding: 'same', name: 'first' }));
+    model.add(tf.layers.flatten());
+    const images = seededImages(1, 4, 4, 1, 2);
+    classScores(model, images).dispose();
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'head' }));
+    const z = classScores(model, images);
+    expect(z.shape).toEqual([1, 3]);
+    expect(modelPlan(model).softmaxDense?.name).toBe('head');
+    tf.dispose([z, images]);
+    model.dispose();
+  });
+
   it('never changes the model — activations, weights, graph — even when a target throws', async () => {
     const model = skipModel(6, 5);
     const images = seededImages(2, 6, 6, 2, 6);
