@@ -139,8 +139,8 @@ export function refineCamWithCrf(image: CrfImage, heatmaps: Heatmap | readonly H
   if (image.channels !== undefined && image.channels !== 3) {
     throw new RangeError(`refineCamWithCrf: the image must have 3 channels (RGB), got ${image.channels}`);
   }
-  const crf = new DenseCRF2D(image.width, image.height, maps.length + 1);
   assertHeatmapsMatch(image, maps);
+  const crf = new DenseCRF2D(image.width, image.height, maps.length + 1);
   const probabilities = camLabelProbabilities(maps, options);
   crf.setUnaryEnergy(
     unaryFromSoftmax(probabilities, { labelCount: maps.length + 1, clip: options.clip ?? 1e-5, scale: options.scale }),
