@@ -11,10 +11,12 @@
  *   name in the `name` attribute of its `vars` group.
  *
  * Kernels come back as Keras stores them: Conv2D `(kh, kw, in, out)`, Dense `(in, out)` — already
- * tfjs' layout. jsfive follows the groups and attributes; the weight values are read here, from
- * contiguous float32/float64 datasets whose extent is checked against the file size first.
+ * tfjs' layout. The group structure is first walked with every node visited once
+ * ({@link checkHdf5Structure}); jsfive then follows the groups and attributes; the weight values are
+ * read here, from contiguous float32/float64 datasets whose extent is checked against the file size.
  */
 import { checkHdf5Header } from './hdf5Header';
+import { checkHdf5Structure } from './hdf5Structure';
 import {
   SourceLayer,
   SourceNet,
@@ -53,7 +55,8 @@ const CONTIGUOUS_LAYOUT = 1;
  *   with weights that are not contiguous little-endian floats, or whose datasets reach past the end.
  */
 export function readKerasH5(bytes: Uint8Array, fileName = 'h5'): SourceNet {
-  checkHdf5Header(bytes, fileName);
+  const superblock = checkHdf5Header(bytes, fileName);
+  checkHdf5Structure(bytes, superblock, fileName);
   const root = openHdf5(bytes, fileName);
   const reader = new DatasetReader(bytes, fileName);
   const rootKeys = guard(() => root.keys ?? [], fileName, 'listing the root group');

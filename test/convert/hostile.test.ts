@@ -11,6 +11,8 @@ import { readKerasH5 } from '../../src/convert/readKerasH5';
 import { checkedElementCount } from '../../src/convert/sourceNet';
 import { convertFile } from '../../src/convert/convertFile';
 import { readFixture, readReference, tinyBuilder } from './tinyVgg';
+import { rootSymbolTableMessage, withSharedBtreeChain } from './craftHdf5';
+import { checkHdf5Structure } from '../../src/convert/hdf5Structure';
 
 const caffemodel = readFixture('tiny_vgg16_v1.caffemodel');
 const h5 = readFixture('tiny_vgg16_keras2.h5');
@@ -124,6 +126,33 @@ describe('Keras h5: hostile inputs', () => {
     const at = Buffer.from(renamed).indexOf('layer_names');
     renamed[at] = 'L'.charCodeAt(0);
     expect(() => readKerasH5(renamed, 'other.h5')).toThrow(/not a Keras weights file: no 'layer_names' attribute/);
+  });
+
+  it('walks the group structure of every Keras layout once, visiting each node once', () => {
+    for (const file of ['tiny_vgg16_keras2.h5', 'tiny_vgg16_keras3_legacy.h5', 'tiny_vgg16_keras3.weights.h5']) {
+      const bytes = readFixture(file);
+      const counts = checkHdf5Structure(bytes, checkHdf5Header(bytes));
+      // at least one object per layer group and per weight dataset (16 layers, 32 datasets)
+      expect(counts.objectHeaders).toBeGreaterThan(48);
+      expect(counts.btreeNodes).toBeGreaterThan(16);
+    }
+  });
+
+  it('refuses B-tree children that share a node (jsfive would visit it 2^20 times) before jsfive runs', () => {
+    // 20 extra levels of two children that are the same node: ~1 KB more file. jsfive 0.4.2 follows
+    // every child; measured here, it took 0.5 s at depth 10 and 19 s at depth 14 (×~4 per level).
+    const crafted = withSharedBtreeChain(h5, 20, 2);
+    expect(() => readKerasH5(crafted, 'shared.h5')).toThrow(/shared\.h5: malformed HDF5 structure: a B-tree node at \d+ is reached twice/);
+  });
+
+  it('refuses a B-tree node that is its own child', () => {
+    const cyclic = h5.slice();
+    const view = new DataView(cyclic.buffer);
+    const node = view.getUint32(rootSymbolTableMessage(cyclic), true);
+    cyclic[node + 5] = 1; // level 1: its children are read as B-tree nodes …
+    view.setUint32(node + 24 + 8, node, true); // … and the first one is itself
+    view.setUint32(node + 24 + 12, 0, true);
+    expect(() => readKerasH5(cyclic, 'cycle.h5')).toThrow(/cycle\.h5: malformed HDF5 structure: a B-tree node at \d+ is reached twice/);
   });
 
   it('turns jsfive failures on corrupted structure into errors naming the file', () => {
