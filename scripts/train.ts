@@ -300,7 +300,7 @@ async function ship(
     description:
       args.model === 'cam'
         ? 'VGG16-GAP (CAM paper) scaled down: VGG-A-style blocks 16-32-64-128 with batch norm, cam_conv 3×3×128, global average pooling, dense softmax over 20 classes.'
-        : 'VGG16 scaled down: VGG-A-style blocks 16-32-64-128 with batch norm, 2×2 max pooling after each, flatten, fc1 256 + dropout 0.3, dense softmax over 20 classes.',
+        : 'VGG16 scaled down: five VGG-A-style blocks 16-32-64-128-128 with batch norm, 2×2 max pooling after each, flatten (4×4×128), fc1 256 + dropout 0.3, dense softmax over 20 classes; Grad-CAM layer conv5_2 (8×8).',
     architecture: args.model === 'cam' ? 'camDefault' : 'gradcamDefault',
     format: 'tfjs-layers',
     classes: [...classes],

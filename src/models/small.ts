@@ -1,7 +1,7 @@
 /**
  * The two default architectures trained in this repository (weights in `weights/`): VGG16 and
- * VGG16-GAP scaled down to a 128×128 input and 16-32-64-128 channels, so they train on a 2-core
- * machine in well under an hour.
+ * VGG16-GAP scaled down to a 128×128 input and 16-32-64-128(-128) channels, so they train on a
+ * 2-core machine in about an hour.
  *
  * - {@link camDefault}: the VGG16-GAP design of the CAM paper (Zhou et al., "Learning Deep Features
  *   for Discriminative Localization", CVPR 2016, https://arxiv.org/abs/1512.04150): VGG blocks
@@ -9,13 +9,13 @@
  *   dense softmax layer, so the class activation map is `M_c(x, y) = Σ_k w_k^c f_k(x, y)` over the
  *   16×16 maps `f_k` of `cam_conv`.
  * - {@link gradcamDefault}: the VGG16 design (Simonyan & Zisserman, ICLR 2015,
- *   https://arxiv.org/abs/1409.1556): VGG blocks each ending in 2×2 max pooling, `flatten`, a fully
+ *   https://arxiv.org/abs/1409.1556): five VGG blocks each ending in 2×2 max pooling, `flatten`, a fully
  *   connected layer and a dense softmax layer — the model Grad-CAM (Selvaraju et al., ICCV 2017,
  *   https://arxiv.org/abs/1610.02391) was designed for, since it has no GAP.
  *
  * Every convolution is 3×3, same padding, with a fused ReLU (as in VGG); batch normalisation
  * (Ioffe & Szegedy, ICML 2015) follows each convolution of the blocks, after its ReLU, to train
- * fast from scratch (in gradcamDefault also after `conv4_2`, so the flattened features reaching
+ * fast from scratch (in gradcamDefault also after `conv5_2`, so the flattened features reaching
  * the dense layers are normalised); `cam_conv` has none, so CAM's maps are its ReLU outputs. Both models
  * end with a Dense layer with a softmax activation; the localization methods read its logits.
  * Initial weights are He-normal, seeded, so a model is reproducible from `seed`.
@@ -47,7 +47,7 @@ export const SMALL_BLOCKS: ReadonlyArray<readonly [number, number]> = [
 /** Name of the last convolution of {@link camDefault}: the feature maps of CAM. */
 export const CAM_DEFAULT_LAST_CONV = 'cam_conv';
 /** Name of the last convolution of {@link gradcamDefault}: the feature maps of Grad-CAM. */
-export const GRADCAM_DEFAULT_LAST_CONV = 'conv4_2';
+export const GRADCAM_DEFAULT_LAST_CONV = 'conv5_2';
 
 interface Resolved {
   inputSize: number;
@@ -55,12 +55,12 @@ interface Resolved {
   seed: number;
 }
 
-function resolve(options: SmallModelOptions, what: string): Resolved {
+function resolve(options: SmallModelOptions, what: string, multiple = 16): Resolved {
   const inputSize = options.inputSize ?? 128;
   const classes = options.classes ?? 20;
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(inputSize) || inputSize <= 0 || inputSize % 16 !== 0) {
-    throw new RangeError(`${what}: inputSize must be a positive multiple of 16, got ${inputSize}`);
+  if (!Number.isInteger(inputSize) || inputSize <= 0 || inputSize % multiple !== 0) {
+    throw new RangeError(`${what}: inputSize must be a positive multiple of ${multiple}, got ${inputSize}`);
   }
   if (!Number.isInteger(classes) || classes < 2) throw new RangeError(`${what}: classes must be an integer ≥ 2, got ${classes}`);
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`${what}: seed must be a non-negative integer, got ${seed}`);
@@ -88,11 +88,17 @@ function conv(name: string, filters: number, seed: number, k: number, inputShape
  * Adds the VGG blocks `conv{b}_1, bn{b}_1, conv{b}_2, bn{b}_2[, pool{b}]`; the last block's
  * pooling is added only when `poolLast`, and its last batch normalisation only when `normLast`.
  */
-function addBlocks(model: tf.Sequential, r: Resolved, poolLast: boolean, normLast: boolean): void {
+function addBlocks(
+  model: tf.Sequential,
+  r: Resolved,
+  blocks: ReadonlyArray<readonly [number, number]>,
+  poolLast: boolean,
+  normLast: boolean,
+): void {
   let k = 0;
-  SMALL_BLOCKS.forEach(([convs, filters], i) => {
+  blocks.forEach(([convs, filters], i) => {
     const b = i + 1;
-    const last = b === SMALL_BLOCKS.length;
+    const last = b === blocks.length;
     for (let j = 1; j <= convs; j++) {
       model.add(conv(`conv${b}_${j}`, filters, r.seed, k++, b === 1 && j === 1 ? [r.inputSize, r.inputSize, 3] : undefined));
       if (!(last && j === convs && !normLast)) model.add(tf.layers.batchNormalization({ name: `bn${b}_${j}` }));
@@ -115,7 +121,7 @@ function addBlocks(model: tf.Sequential, r: Resolved, poolLast: boolean, normLas
 export function camDefault(options: SmallModelOptions = {}): tf.Sequential {
   const r = resolve(options, 'camDefault');
   const model = tf.sequential({ name: 'cam_default' });
-  addBlocks(model, r, false, true);
+  addBlocks(model, r, SMALL_BLOCKS, false, true);
   model.add(conv(CAM_DEFAULT_LAST_CONV, 128, r.seed, 100));
   model.add(tf.layers.globalAveragePooling2d({ name: 'gap' }));
   model.add(
@@ -125,20 +131,27 @@ export function camDefault(options: SmallModelOptions = {}): tf.Sequential {
 }
 
 /**
+ * The fifth VGG block of {@link gradcamDefault}: like VGG16, whose five blocks bring a 224 input to
+ * 14×14 at `conv5_3` and 7×7 at `flatten`, this brings 128 to 8×8 at `conv5_2` (1/16 of the
+ * input, the same ratio) and 4×4 at `flatten`.
+ */
+export const GRADCAM_FIFTH_BLOCK: readonly [number, number] = [2, 128];
+
+/**
  * `gradcam-default`: VGG16 scaled down. 128×128×3 → conv1 (16) → pool → conv2 (32) → pool →
- * conv3 (64) → pool → conv4 (128; `conv4_2` gives 16×16 maps) → pool → `flatten` (8·8·128) →
- * `fc1` (256, ReLU) → `dropout` (0.3) → `fc` (Dense, softmax).
+ * conv3 (64) → pool → conv4 (128) → pool → conv5 (128; `conv5_2` gives 8×8 maps) → pool →
+ * `flatten` (4·4·128) → `fc1` (256, ReLU) → `dropout` (0.3) → `fc` (Dense, softmax).
  *
  * @example
  * ```ts
  * const model = gradcamDefault();        // [n,128,128,3] → [n,20]
  * ```
- * @throws RangeError when `inputSize` is not a positive multiple of 16 or `classes` < 2.
+ * @throws RangeError when `inputSize` is not a positive multiple of 32 or `classes` < 2.
  */
 export function gradcamDefault(options: SmallModelOptions = {}): tf.Sequential {
-  const r = resolve(options, 'gradcamDefault');
+  const r = resolve(options, 'gradcamDefault', 32);
   const model = tf.sequential({ name: 'gradcam_default' });
-  addBlocks(model, r, true, true);
+  addBlocks(model, r, [...SMALL_BLOCKS, GRADCAM_FIFTH_BLOCK], true, true);
   model.add(tf.layers.flatten({ name: 'flatten' }));
   model.add(tf.layers.dense({ name: 'fc1', units: 256, activation: 'relu', kernelInitializer: he(r.seed, 100) }));
   model.add(tf.layers.dropout({ name: 'dropout', rate: 0.3, seed: r.seed * 1000 + 102 }));

@@ -21,7 +21,7 @@ describe('camDefault / gradcamDefault', () => {
 
     it(`${name}: the same seed gives the same initial weights, another seed others`, () => {
       const values = (seed: number): Float32Array[] => {
-        const m = build({ inputSize: 16, seed });
+        const m = build({ inputSize: 32, seed });
         const w = m.getWeights().map((t) => t.dataSync() as Float32Array);
         m.dispose();
         return w;
@@ -35,12 +35,12 @@ describe('camDefault / gradcamDefault', () => {
 
     it(`${name}: doesn't leak`, () => {
       const before = tf.memory().numTensors;
-      build({ inputSize: 16 }).dispose();
+      build({ inputSize: 32 }).dispose();
       expect(tf.memory().numTensors).toBe(before);
     });
 
     it(`${name}: validates its options`, () => {
-      expect(() => build({ inputSize: 100 })).toThrow(/inputSize must be a positive multiple of 16, got 100/);
+      expect(() => build({ inputSize: 100 })).toThrow(/inputSize must be a positive multiple of (16|32), got 100/);
       expect(() => build({ classes: 1 })).toThrow(/classes must be an integer ≥ 2, got 1/);
     });
   }
@@ -52,10 +52,10 @@ describe('camDefault / gradcamDefault', () => {
     model.dispose();
   });
 
-  it("gradcamDefault's last convolution is conv4_2 at 1/8 of the input, before flatten and two dense layers", () => {
+  it("gradcamDefault's last convolution is conv5_2 at 1/16 of the input, before flatten and two dense layers", () => {
     const model = gradcamDefault({ inputSize: 128 });
     expect(defaultLayerName(model)).toBe(GRADCAM_DEFAULT_LAST_CONV);
-    expect(model.getLayer(GRADCAM_DEFAULT_LAST_CONV).outputShape).toEqual([null, 16, 16, 128]);
+    expect(model.getLayer(GRADCAM_DEFAULT_LAST_CONV).outputShape).toEqual([null, 8, 8, 128]);
     expect(model.layers.map((l) => l.getClassName()).slice(-4)).toEqual(['Flatten', 'Dense', 'Dropout', 'Dense']);
     model.dispose();
   });
