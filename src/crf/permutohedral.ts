@@ -190,12 +190,15 @@ export interface LatticeComputeOptions {
  * A permutohedral lattice built once from per-point features ({@link PermutohedralLattice.init})
  * and then used to filter any number of value vectors ({@link PermutohedralLattice.compute}).
  *
- * Implementation notes (same arithmetic as densecrf, different loop order): values are filtered one
- * vector at a time on a planar lattice buffer; when consecutive points often share a simplex
- * (average run ≥ 2.5 points), splatting walks those runs and accumulates in registers, which
- * removes the store-to-load chains of repeated scatter-adds to one vertex; d = 2 and d = 5 (the Gaussian and bilateral kernels of images) have unrolled
- * loops. Lattice values are float64 (densecrf: float32), so sums differ from the C++ only by
- * float32 rounding.
+ * Implementation notes (same arithmetic as densecrf, different loop order):
+ * - values are filtered in groups of 4 or 2 on a vertex-major buffer (`[vertex][group]`, like
+ *   densecrf's SSE lanes), so one pass over the splat weights and blur neighbours serves the group;
+ *   a single remaining value uses a planar buffer with unrolled loops for d = 2 and d = 5;
+ * - when consecutive points often share a simplex (average run ≥ 2.5 points), single values are
+ *   splatted run by run, accumulating in registers, which removes the store-to-load chains of
+ *   repeated scatter-adds to one vertex;
+ * - lattice values are stored as float32 like densecrf's; only the summation order differs, so
+ *   results differ from the C++ by float32 rounding.
  *
  * @example
  * ```ts
@@ -223,7 +226,7 @@ export class PermutohedralLattice {
   private readonly runs: Int32Array;
   /** Splat single vectors run by run (long runs) rather than point by point (short runs). */
   private readonly splatByRuns: boolean;
-  private buffers: { a: Float64Array; b: Float64Array; point: Float32Array } | undefined;
+  private buffers: { a: Float32Array; b: Float32Array; point: Float32Array } | undefined;
 
   private constructor(d: number, n: number, m: number, offsets: Int32Array, weights: Float32Array, neighbours: Int32Array) {
     this.featureCount = d;
@@ -384,7 +387,7 @@ export class PermutohedralLattice {
     }
   }
 
-  private splatGroup4(values: Float32Array, k: number, inScale: Float32Array | undefined, lattice: Float64Array): void {
+  private splatGroup4(values: Float32Array, k: number, inScale: Float32Array | undefined, lattice: Float32Array): void {
     const n = this.pointCount;
     const stride = this.featureCount + 1;
     const off = this.offsets;
@@ -404,7 +407,7 @@ export class PermutohedralLattice {
     }
   }
 
-  private blurGroup4(a: Float64Array, b: Float64Array, reverse: boolean): Float64Array {
+  private blurGroup4(a: Float32Array, b: Float32Array, reverse: boolean): Float32Array {
     const d = this.featureCount;
     const m = this.vertexCount;
     const nb = this.neighbours;
@@ -428,7 +431,7 @@ export class PermutohedralLattice {
     return from;
   }
 
-  private sliceGroup4(lattice: Float64Array, k: number, outScale: Float32Array | undefined, out: Float32Array): void {
+  private sliceGroup4(lattice: Float32Array, k: number, outScale: Float32Array | undefined, out: Float32Array): void {
     const n = this.pointCount;
     const stride = this.featureCount + 1;
     const off = this.offsets;
@@ -452,7 +455,7 @@ export class PermutohedralLattice {
     }
   }
 
-  private splatGroup2(values: Float32Array, k: number, inScale: Float32Array | undefined, lattice: Float64Array): void {
+  private splatGroup2(values: Float32Array, k: number, inScale: Float32Array | undefined, lattice: Float32Array): void {
     const n = this.pointCount;
     const stride = this.featureCount + 1;
     const off = this.offsets;
@@ -470,7 +473,7 @@ export class PermutohedralLattice {
     }
   }
 
-  private blurGroup2(a: Float64Array, b: Float64Array, reverse: boolean): Float64Array {
+  private blurGroup2(a: Float32Array, b: Float32Array, reverse: boolean): Float32Array {
     const d = this.featureCount;
     const m = this.vertexCount;
     const nb = this.neighbours;
@@ -492,7 +495,7 @@ export class PermutohedralLattice {
     return from;
   }
 
-  private sliceGroup2(lattice: Float64Array, k: number, outScale: Float32Array | undefined, out: Float32Array): void {
+  private sliceGroup2(lattice: Float32Array, k: number, outScale: Float32Array | undefined, out: Float32Array): void {
     const n = this.pointCount;
     const stride = this.featureCount + 1;
     const off = this.offsets;
@@ -513,11 +516,11 @@ export class PermutohedralLattice {
   }
 
   /** Zeroed lattice buffers for `group` values per vertex, reused between calls. */
-  private workBuffers(group: number): { a: Float64Array; b: Float64Array; point: Float32Array } {
+  private workBuffers(group: number): { a: Float32Array; b: Float32Array; point: Float32Array } {
     const size = (this.vertexCount + 1) * group;
     if (this.buffers === undefined || this.buffers.a.length < size) {
       const point = this.buffers?.point ?? new Float32Array(this.pointCount);
-      this.buffers = { a: new Float64Array(size), b: new Float64Array(size), point };
+      this.buffers = { a: new Float32Array(size), b: new Float32Array(size), point };
     }
     const { a, b, point } = this.buffers;
     a.fill(0, 0, size);
@@ -526,7 +529,7 @@ export class PermutohedralLattice {
   }
 
   /** S: adds w_ir · v_i to vertex_ir for every point i and simplex vertex r. */
-  private splat(v: Float32Array, lattice: Float64Array): void {
+  private splat(v: Float32Array, lattice: Float32Array): void {
     const stride = this.featureCount + 1;
     if (this.splatByRuns && stride === 6) this.splatRuns6(v, lattice);
     else if (this.splatByRuns && stride === 3) this.splatRuns3(v, lattice);
@@ -543,7 +546,7 @@ export class PermutohedralLattice {
   }
 
   /** Splat point by point, d = 5 (fast when consecutive points rarely share vertices). */
-  private splatPoints6(v: Float32Array, lattice: Float64Array): void {
+  private splatPoints6(v: Float32Array, lattice: Float32Array): void {
     const off = this.offsets;
     const w = this.weights;
     for (let i = 0, q = 0, n = this.pointCount; i < n; i++, q += 6) {
@@ -558,7 +561,7 @@ export class PermutohedralLattice {
   }
 
   /** Splat point by point, d = 2. */
-  private splatPoints3(v: Float32Array, lattice: Float64Array): void {
+  private splatPoints3(v: Float32Array, lattice: Float32Array): void {
     const off = this.offsets;
     const w = this.weights;
     for (let i = 0, q = 0, n = this.pointCount; i < n; i++, q += 3) {
@@ -570,7 +573,7 @@ export class PermutohedralLattice {
   }
 
   /** Splat run by run, accumulating each run in registers, d = 5 (fast for long runs). */
-  private splatRuns6(v: Float32Array, lattice: Float64Array): void {
+  private splatRuns6(v: Float32Array, lattice: Float32Array): void {
     const runs = this.runs;
     const off = this.offsets;
     const w = this.weights;
@@ -598,7 +601,7 @@ export class PermutohedralLattice {
   }
 
   /** Splat run by run, d = 2. */
-  private splatRuns3(v: Float32Array, lattice: Float64Array): void {
+  private splatRuns3(v: Float32Array, lattice: Float32Array): void {
     const runs = this.runs;
     const off = this.offsets;
     const w = this.weights;
@@ -620,7 +623,7 @@ export class PermutohedralLattice {
   }
 
   /** B_j for j = 0 … d (or d … 0): v ← v + ½ (v_− + v_+) along lattice direction j. */
-  private blur(a: Float64Array, b: Float64Array, reverse: boolean): Float64Array {
+  private blur(a: Float32Array, b: Float32Array, reverse: boolean): Float32Array {
     const d = this.featureCount;
     const m = this.vertexCount;
     const nb = this.neighbours;
@@ -639,7 +642,7 @@ export class PermutohedralLattice {
   }
 
   /** Slice: out_i = Σ_r α w_ir · lattice[vertex_ir]. */
-  private slice(lattice: Float64Array, out: Float32Array): void {
+  private slice(lattice: Float32Array, out: Float32Array): void {
     const off = this.offsets;
     const w = this.sliceWeights;
     const stride = this.featureCount + 1;
