@@ -44,3 +44,5 @@ export * from './crf';
 export { toHeatmaps } from './cam/core';
 export * from './eval/index';
 export * from './convert/index';
+export * from './methods';
+export * from './examples';
