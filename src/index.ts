@@ -40,7 +40,7 @@ export * from './bench/export';
 export * from './bench/accuracy';
 export * from './models/small';
 export * from './weights';
-export * from './crf';
+export * from './crf/index';
 export { toHeatmaps } from './cam/core';
 export * from './eval/index';
 export * from './convert/index';
