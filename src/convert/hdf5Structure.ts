@@ -11,6 +11,12 @@
  * address past the end, a wrong signature or dense link storage (fractal heaps, which Keras files
  * do not use) is refused. Every structure it accepts is at a distinct address inside the file, so
  * the walk is bounded by the file size and jsfive's later walk over the same structures is too.
+ *
+ * Attributes are checked too, since jsfive decodes every attribute of an object it opens: the
+ * values an attribute message declares (dataspace × datatype size) must fit in the message, and the
+ * variable-length strings all attributes reference, which jsfive copies once per reference, may
+ * total at most the file size plus 1 MiB (a file that points many elements at one large heap
+ * object would otherwise multiply its size in memory).
  */
 import { Hdf5Superblock } from './hdf5Header';
 
@@ -19,12 +25,28 @@ const MSG_LINK = 0x0006;
 const MSG_LINK_INFO = 0x0002;
 const MSG_CONTINUATION = 0x0010;
 const MSG_SYMBOL_TABLE = 0x0011;
+const MSG_ATTRIBUTE = 0x000c;
+const DATATYPE_VLEN = 9;
+/** Bytes of one variable-length element inside attribute data: length (4) + global heap id (8 + 4). */
+const VLEN_ELEMENT_BYTES = 16;
 
 /** What the walk saw. */
 export interface Hdf5StructureCounts {
   readonly objectHeaders: number;
   readonly btreeNodes: number;
   readonly symbolTableNodes: number;
+  readonly attributes: number;
+  /** Bytes of variable-length data the attributes reference, counted once per reference. */
+  readonly vlenBytes: number;
+}
+
+/** Options of {@link checkHdf5Structure}. */
+export interface Hdf5StructureOptions {
+  /**
+   * Most bytes of variable-length attribute data (counted once per reference) a file may reference.
+   * @default the file size + 1 MiB
+   */
+  readonly maxVlenBytes?: number;
 }
 
 class Walker {
@@ -34,10 +56,14 @@ class Walker {
   private readonly symbolNodes = new Set<number>();
   private readonly blocks = new Set<number>();
   private readonly pending: number[] = [];
+  private readonly heapObjectSizes = new Map<number, Map<number, number>>();
+  private vlenBytes = 0;
+  private attributes = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly what: string,
+    private readonly maxVlenBytes: number,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -93,7 +119,13 @@ class Walker {
   run(root: number): Hdf5StructureCounts {
     this.queueObject(root);
     while (this.pending.length > 0) this.objectHeader(this.pending.pop()!);
-    return { objectHeaders: this.objectHeaders.size, btreeNodes: this.btreeNodes.size, symbolTableNodes: this.symbolNodes.size };
+    return {
+      objectHeaders: this.objectHeaders.size,
+      btreeNodes: this.btreeNodes.size,
+      symbolTableNodes: this.symbolNodes.size,
+      attributes: this.attributes,
+      vlenBytes: this.vlenBytes,
+    };
   }
 
   private objectHeader(address: number): void {
@@ -155,6 +187,8 @@ class Walker {
       this.btreeNode(this.u64(data), undefined);
     } else if (type === MSG_LINK) {
       this.linkMessage(data, length);
+    } else if (type === MSG_ATTRIBUTE) {
+      this.attributeMessage(data, length);
     } else if (type === MSG_LINK_INFO) {
       const flags = this.u8(data + 1);
       const heap = this.u64(data + 2 + (flags & 0x01 ? 8 : 0));
@@ -173,6 +207,77 @@ class Walker {
     at += nameSize + nameLength;
     if (at > data + length) this.fail(`a link message at ${data} is longer than its ${length} bytes`);
     if (linkType === 0) this.queueObject(this.u64(at));
+  }
+
+  /** Checks that an attribute's declared values fit in its message and bounds its vlen strings. */
+  private attributeMessage(data: number, length: number): void {
+    this.attributes++;
+    const version = this.u8(data);
+    if (version < 1 || version > 3) this.fail(`attribute message at ${data} has unknown version ${version}`);
+    const pad = (n: number): number => (version === 1 ? Math.ceil(n / 8) * 8 : n);
+    const nameSize = this.u16(data + 2);
+    const typeSize = this.u16(data + 4);
+    const spaceSize = this.u16(data + 6);
+    const datatype = data + (version === 3 ? 9 : 8) + pad(nameSize);
+    const dataspace = datatype + pad(typeSize);
+    const values = dataspace + pad(spaceSize);
+    const end = data + length;
+    if (values > end) this.fail(`attribute message at ${data} is shorter than its name, datatype and dataspace`);
+    const typeClass = this.u8(datatype) & 0x0f;
+    const elementBytes = typeClass === DATATYPE_VLEN ? VLEN_ELEMENT_BYTES : this.u32(datatype + 4);
+    const count = this.dataspaceCount(dataspace);
+    if (count * elementBytes > end - values) {
+      this.fail(
+        `attribute message at ${data} declares ${count} values of ${elementBytes} bytes but holds ${end - values} bytes`,
+      );
+    }
+    if (typeClass === DATATYPE_VLEN) {
+      for (let i = 0; i < count; i++) {
+        const element = values + i * VLEN_ELEMENT_BYTES;
+        this.vlenBytes += this.heapObjectSize(this.u64(element + 4), this.u32(element + 12));
+      }
+      if (this.vlenBytes > this.maxVlenBytes) {
+        this.fail(
+          `attributes reference ${this.vlenBytes} bytes of variable-length data (counted per reference), ` +
+            `more than the ${this.maxVlenBytes} allowed for this file`,
+        );
+      }
+    }
+  }
+
+  /** Number of elements of a dataspace message (scalar: 1, null: 0). */
+  private dataspaceCount(at: number): number {
+    const version = this.u8(at);
+    const rank = this.u8(at + 1);
+    if (version === 2 && this.u8(at + 3) === 2) return 0; // null dataspace
+    const dims = at + (version === 1 ? 8 : 4);
+    let count = 1;
+    for (let d = 0; d < rank; d++) {
+      count *= this.u64(dims + 8 * d);
+      if (count > this.bytes.length) this.fail(`a dataspace at ${at} declares more elements than the file has bytes`);
+    }
+    return count;
+  }
+
+  /** Size of object `index` of the global heap collection at `address` (0 if absent). */
+  private heapObjectSize(address: number, index: number): number {
+    let sizes = this.heapObjectSizes.get(address);
+    if (sizes === undefined) {
+      sizes = new Map();
+      if (!this.signature(address, 'GCOL')) this.fail(`global heap collection at ${address} lacks the GCOL signature`);
+      const size = this.u64(address + 8);
+      this.need(address, size, 'a global heap collection');
+      for (let at = address + 16; at + 16 <= address + size; ) {
+        const objectIndex = this.u16(at);
+        if (objectIndex === 0) break;
+        const objectSize = this.u64(at + 8);
+        this.need(at + 16, objectSize, `global heap object ${objectIndex}`);
+        sizes.set(objectIndex, objectSize);
+        at += 16 + Math.ceil(objectSize / 8) * 8;
+      }
+      this.heapObjectSizes.set(address, sizes);
+    }
+    return sizes.get(index) ?? 0;
   }
 
   private btreeNode(address: number, expectedLevel: number | undefined): void {
@@ -215,8 +320,13 @@ function rootObjectAddressPosition(superblock: Hdf5Superblock): number {
  * @throws Error naming the structure and address for a cycle or shared node, an address past the
  *   end, a wrong signature, or dense link storage.
  */
-export function checkHdf5Structure(bytes: Uint8Array, superblock: Hdf5Superblock, what = 'h5'): Hdf5StructureCounts {
-  const walker = new Walker(bytes, what);
+export function checkHdf5Structure(
+  bytes: Uint8Array,
+  superblock: Hdf5Superblock,
+  what = 'h5',
+  options: Hdf5StructureOptions = {},
+): Hdf5StructureCounts {
+  const walker = new Walker(bytes, what, options.maxVlenBytes ?? bytes.length + 2 ** 20);
   const root = walker.u64(rootObjectAddressPosition(superblock));
   return walker.run(root);
 }

@@ -61,3 +61,20 @@ export function withSharedBtreeChain(bytes: Uint8Array, depth: number, fanout: n
   setU64(view, 80, below); // the superblock's cached copy (root entry scratch pad)
   return out;
 }
+
+/**
+ * Sets the first dimension of the dataspace of the attribute named `name` (a version-1 attribute
+ * message, as h5py writes with its default file format) in a copy of `bytes`.
+ */
+export function withAttributeDimension(bytes: Uint8Array, name: string, value: number): Uint8Array {
+  const out = bytes.slice();
+  const view = new DataView(out.buffer);
+  const nameAt = Buffer.from(out).indexOf(name + '\0');
+  if (nameAt < 0) throw new Error(`no attribute named ${name}`);
+  const data = nameAt - 8; // version 1: version, reserved, name size, datatype size, dataspace size, then the name
+  const pad = (n: number): number => Math.ceil(n / 8) * 8;
+  const dataspace = nameAt + pad(view.getUint16(data + 2, true)) + pad(view.getUint16(data + 4, true));
+  if (view.getUint8(dataspace + 1) < 1) throw new Error(`attribute ${name} is a scalar`);
+  setU64(view, dataspace + 8, value);
+  return out;
+}

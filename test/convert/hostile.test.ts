@@ -11,7 +11,7 @@ import { readKerasH5 } from '../../src/convert/readKerasH5';
 import { checkedElementCount } from '../../src/convert/sourceNet';
 import { convertFile } from '../../src/convert/convertFile';
 import { readFixture, readReference, tinyBuilder } from './tinyVgg';
-import { rootSymbolTableMessage, withSharedBtreeChain } from './craftHdf5';
+import { rootSymbolTableMessage, withAttributeDimension, withSharedBtreeChain } from './craftHdf5';
 import { checkHdf5Structure } from '../../src/convert/hdf5Structure';
 
 const caffemodel = readFixture('tiny_vgg16_v1.caffemodel');
@@ -153,6 +153,24 @@ describe('Keras h5: hostile inputs', () => {
     view.setUint32(node + 24 + 8, node, true); // … and the first one is itself
     view.setUint32(node + 24 + 12, 0, true);
     expect(() => readKerasH5(cyclic, 'cycle.h5')).toThrow(/cycle\.h5: malformed HDF5 structure: a B-tree node at \d+ is reached twice/);
+  });
+
+  it('refuses an attribute that declares more values than its message holds', () => {
+    const lying = withAttributeDimension(h5, 'layer_names', 1000); // 23 names really
+    expect(() => readKerasH5(lying, 'attr.h5')).toThrow(/attr\.h5: malformed HDF5 structure: attribute message at \d+ declares 1000 values of 12 bytes but holds \d+ bytes/);
+    const absurd = withAttributeDimension(h5, 'layer_names', 1e15);
+    expect(() => readKerasH5(absurd, 'attr.h5')).toThrow(/attr\.h5: malformed HDF5 structure: a dataspace at \d+ declares more elements than the file has bytes/);
+  });
+
+  it('counts variable-length attribute data per reference and refuses more than the budget', () => {
+    const legacy = readFixture('tiny_vgg16_keras3_legacy.h5'); // Keras 3 writes its string attributes variable-length
+    const counts = checkHdf5Structure(legacy, checkHdf5Header(legacy));
+    expect(counts.attributes).toBeGreaterThan(16);
+    expect(counts.vlenBytes).toBeGreaterThan(1000); // model_config alone is several kB
+    expect(counts.vlenBytes).toBeLessThan(legacy.length);
+    expect(() => checkHdf5Structure(legacy, checkHdf5Header(legacy), 'v.h5', { maxVlenBytes: 1000 })).toThrow(
+      /v\.h5: malformed HDF5 structure: attributes reference \d+ bytes of variable-length data \(counted per reference\), more than the 1000 allowed/,
+    );
   });
 
   it('turns jsfive failures on corrupted structure into errors naming the file', () => {
