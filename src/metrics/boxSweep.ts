@@ -72,106 +72,124 @@ function pixelsByLastThreshold(data: Float32Array, grid: Float64Array, scale: nu
   return { order, starts };
 }
 
-/** The union-find of the sweep: per-root size, box and first pixel; parent −1 = not yet added. */
-class GrowingComponents {
+/**
+ * The union-find of the sweep, in flat typed arrays: `parent[p]` (−1 = not yet added) and, for a
+ * root r, `size[r]`, its box `box[4r … 4r+3]` = x0, y0, x1, y1 and its first pixel `first[r]`.
+ */
+interface GrowingComponents {
+  readonly width: number;
+  readonly height: number;
   readonly parent: Int32Array;
   readonly size: Int32Array;
-  readonly x0: Int32Array;
-  readonly y0: Int32Array;
-  readonly x1: Int32Array;
-  readonly y1: Int32Array;
+  readonly box: Int32Array;
   readonly first: Int32Array;
+  /** Components created so far (merged ones are dropped by {@link compactRoots}). */
   readonly roots: Int32Array;
-  rootCount = 0;
+  rootCount: number;
+}
 
-  constructor(n: number, private readonly width: number, private readonly height: number) {
-    this.parent = new Int32Array(n).fill(-1);
-    this.size = new Int32Array(n);
-    this.x0 = new Int32Array(n);
-    this.y0 = new Int32Array(n);
-    this.x1 = new Int32Array(n);
-    this.y1 = new Int32Array(n);
-    this.first = new Int32Array(n);
-    this.roots = new Int32Array(n);
-  }
+function growingComponents(width: number, height: number): GrowingComponents {
+  const n = width * height;
+  return {
+    width,
+    height,
+    parent: new Int32Array(n).fill(-1),
+    size: new Int32Array(n),
+    box: new Int32Array(4 * n),
+    first: new Int32Array(n),
+    roots: new Int32Array(n),
+    rootCount: 0,
+  };
+}
 
-  find(i: number): number {
-    const parent = this.parent;
-    while (parent[i] !== i) {
-      const grand = parent[parent[i]];
-      parent[i] = grand;
-      i = grand;
-    }
-    return i;
+function findRoot(parent: Int32Array, i: number): number {
+  while (parent[i] !== i) {
+    const grand = parent[parent[i]];
+    parent[i] = grand;
+    i = grand;
   }
+  return i;
+}
 
-  /** Joins the component of the present pixel q to the root r; returns the new root. */
-  private join(r: number, q: number): number {
-    let rq = this.find(q);
-    if (rq === r) return r;
-    const { parent, size, x0, y0, x1, y1, first } = this;
-    let big = r;
-    if (size[rq] > size[r]) {
-      big = rq;
-      rq = r;
-    }
-    parent[rq] = big;
-    size[big] += size[rq];
-    if (x0[rq] < x0[big]) x0[big] = x0[rq];
-    if (y0[rq] < y0[big]) y0[big] = y0[rq];
-    if (x1[rq] > x1[big]) x1[big] = x1[rq];
-    if (y1[rq] > y1[big]) y1[big] = y1[rq];
-    if (first[rq] < first[big]) first[big] = first[rq];
-    return big;
+/** Joins the component of the present pixel q to root r (union by size); returns the new root. */
+function join(c: GrowingComponents, r: number, q: number): number {
+  const { parent, size, box, first } = c;
+  let small = findRoot(parent, q);
+  if (small === r) return r;
+  let big = r;
+  if (size[small] > size[big]) {
+    big = small;
+    small = r;
   }
+  parent[small] = big;
+  size[big] += size[small];
+  const b = 4 * big;
+  const s = 4 * small;
+  if (box[s] < box[b]) box[b] = box[s];
+  if (box[s + 1] < box[b + 1]) box[b + 1] = box[s + 1];
+  if (box[s + 2] > box[b + 2]) box[b + 2] = box[s + 2];
+  if (box[s + 3] > box[b + 3]) box[b + 3] = box[s + 3];
+  if (first[small] < first[big]) first[big] = first[small];
+  return big;
+}
 
-  /** Adds pixel p as a new component and joins it with its present 8-neighbours. */
-  add(p: number): void {
-    const { width, height, parent } = this;
-    const x = p % width;
-    const y = (p - x) / width;
-    parent[p] = p;
-    this.size[p] = 1;
-    this.x0[p] = x;
-    this.x1[p] = x;
-    this.y0[p] = y;
-    this.y1[p] = y;
-    this.first[p] = p;
-    this.roots[this.rootCount++] = p;
-    const left = x > 0;
-    const right = x + 1 < width;
-    let r = p;
-    if (y > 0) {
-      const up = p - width;
-      if (left && parent[up - 1] >= 0) r = this.join(r, up - 1);
-      if (parent[up] >= 0) r = this.join(r, up);
-      if (right && parent[up + 1] >= 0) r = this.join(r, up + 1);
-    }
-    if (left && parent[p - 1] >= 0) r = this.join(r, p - 1);
-    if (right && parent[p + 1] >= 0) r = this.join(r, p + 1);
-    if (y + 1 < height) {
-      const down = p + width;
-      if (left && parent[down - 1] >= 0) r = this.join(r, down - 1);
-      if (parent[down] >= 0) r = this.join(r, down);
-      if (right && parent[down + 1] >= 0) this.join(r, down + 1);
-    }
+/** Adds pixel p as a new component and joins it with its present 8-neighbours. */
+function addPixel(c: GrowingComponents, p: number): void {
+  const { width, height, parent } = c;
+  const y = (p / width) | 0;
+  const x = p - y * width;
+  parent[p] = p;
+  c.size[p] = 1;
+  const b = 4 * p;
+  c.box[b] = x;
+  c.box[b + 1] = y;
+  c.box[b + 2] = x;
+  c.box[b + 3] = y;
+  c.first[p] = p;
+  c.roots[c.rootCount++] = p;
+  const left = x > 0;
+  const right = x + 1 < width;
+  let r = p;
+  // a neighbour q joins when present (parent ≥ 0) and not already a direct child of r
+  if (y > 0) {
+    const up = p - width;
+    let q = up - 1;
+    if (left && parent[q] >= 0 && parent[q] !== r) r = join(c, r, q);
+    q = up;
+    if (parent[q] >= 0 && parent[q] !== r) r = join(c, r, q);
+    q = up + 1;
+    if (right && parent[q] >= 0 && parent[q] !== r) r = join(c, r, q);
   }
+  let q = p - 1;
+  if (left && parent[q] >= 0 && parent[q] !== r) r = join(c, r, q);
+  q = p + 1;
+  if (right && parent[q] >= 0 && parent[q] !== r) r = join(c, r, q);
+  if (y + 1 < height) {
+    const down = p + width;
+    q = down - 1;
+    if (left && parent[q] >= 0 && parent[q] !== r) r = join(c, r, q);
+    q = down;
+    if (parent[q] >= 0 && parent[q] !== r) r = join(c, r, q);
+    q = down + 1;
+    if (right && parent[q] >= 0 && parent[q] !== r) join(c, r, q);
+  }
+}
 
-  /** Drops merged components from the root list. */
-  compactRoots(): void {
-    let kept = 0;
-    for (let k = 0; k < this.rootCount; k++) {
-      const r = this.roots[k];
-      if (this.parent[r] === r) this.roots[kept++] = r;
-    }
-    this.rootCount = kept;
+/** Drops merged components from the root list. */
+function compactRoots(c: GrowingComponents): void {
+  let kept = 0;
+  for (let k = 0; k < c.rootCount; k++) {
+    const r = c.roots[k];
+    if (c.parent[r] === r) c.roots[kept++] = r;
   }
+  c.rootCount = kept;
 }
 
 function bestIoUWithTruth(c: GrowingComponents, r: number, truth: readonly Box[]): number {
   let best = 0;
+  const b = 4 * r;
   for (const g of truth) {
-    const v = iouOfValidBoxes(c.x0[r], c.y0[r], c.x1[r], c.y1[r], g.x0, g.y0, g.x1, g.y1);
+    const v = iouOfValidBoxes(c.box[b], c.box[b + 1], c.box[b + 2], c.box[b + 3], g.x0, g.y0, g.x1, g.y1);
     if (v > best) best = v;
   }
   return best;
@@ -196,18 +214,18 @@ export function sweepBoxIoU(heatmap: Heatmap, truth: readonly Box[], options: Bo
   const best = new Float64Array(count);
   const scale = mode === 'absolute' ? 1 : heatmapMax(heatmap);
   const { order, starts } = pixelsByLastThreshold(data, grid, scale);
-  const comps = new GrowingComponents(data.length, width, height);
+  const comps = growingComponents(width, height);
 
   for (let g = 0; g < count; g++) {
     const i = count - 1 - g;
-    for (let k = starts[g]; k < starts[g + 1]; k++) comps.add(order[k]);
+    for (let k = starts[g]; k < starts[g + 1]; k++) addPixel(comps, order[k]);
     if (comps.rootCount === 0) continue;
     if (starts[g] === starts[g + 1] && g > 0) {
       largest[i] = largest[i + 1];
       best[i] = best[i + 1];
       continue;
     }
-    comps.compactRoots();
+    compactRoots(comps);
     let bestAll = 0;
     let bigRoot = -1;
     for (let k = 0; k < comps.rootCount; k++) {
