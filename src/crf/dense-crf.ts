@@ -380,6 +380,18 @@ function expNonPositive(x: number): number {
 /** `out = exp(x − max) / Σ exp(x − max)` per point, planar `[label][point]` (densecrf's expAndNormalize). */
 function expAndNormalize(x: Float32Array, labelCount: number, out: Float32Array, work: Workspace): void {
   const n = x.length / labelCount;
+  if (labelCount === 2) {
+    // Same formula with one exponential: the larger energy gives 1, the other e = exp(−|a − b|).
+    for (let i = 0; i < n; i++) {
+      const a = x[i];
+      const b = x[n + i];
+      const e = expNonPositive(a >= b ? b - a : a - b);
+      const inv = 1 / (1 + e);
+      out[i] = a >= b ? inv : e * inv;
+      out[n + i] = a >= b ? e * inv : inv;
+    }
+    return;
+  }
   const { pointMax, pointSum } = work;
   pointMax.set(x.subarray(0, n));
   for (let l = 1; l < labelCount; l++) {

@@ -38,6 +38,8 @@ interface BuildScratch {
   readonly elevated: Float32Array;
   readonly rem0: Float32Array;
   readonly rank: Int32Array;
+  /** elevated − rem0 (float32), before wrapping. */
+  readonly residual: Float32Array;
   readonly barycentric: Float32Array;
   readonly canonical: Int32Array;
   readonly key: Int32Array;
@@ -60,6 +62,7 @@ function makeBuildScratch(d: number): BuildScratch {
     elevated: new Float32Array(d + 1),
     rem0: new Float32Array(d + 1),
     rank: new Int32Array(d + 1),
+    residual: new Float32Array(d + 1),
     barycentric: new Float32Array(d + 2),
     canonical,
     key: new Int32Array(d + 1),
@@ -91,11 +94,15 @@ function locatePoint(features: Float32Array, n: number, d: number, i: number, s:
     sum += v;
   }
 
-  rank.fill(0);
+  const { residual } = s;
+  for (let k = 0; k <= d; k++) {
+    residual[k] = elevated[k] - rem0[k];
+    rank[k] = 0;
+  }
   for (let a = 0; a < d; a++) {
-    const da = f32(elevated[a] - rem0[a]);
+    const da = residual[a];
     for (let b = a + 1; b <= d; b++) {
-      if (da < f32(elevated[b] - rem0[b])) rank[a]++;
+      if (da < residual[b]) rank[a]++;
       else rank[b]++;
     }
   }
@@ -113,7 +120,7 @@ function locatePoint(features: Float32Array, n: number, d: number, i: number, s:
 
   barycentric.fill(0);
   for (let k = 0; k <= d; k++) {
-    const v = f32(f32(elevated[k] - rem0[k]) * down);
+    const v = f32(f32(elevated[k] - rem0[k]) * down); // rem0 may have wrapped: recompute
     barycentric[d - rank[k]] += v;
     barycentric[d - rank[k] + 1] -= v;
   }
