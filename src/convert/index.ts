@@ -21,7 +21,7 @@ export { VGG_MEAN_BGR, caffePreprocessing, kerasVgg16Preprocessing, applyChannel
 export { IMAGENET_CLASSES, classNamesFor } from './imagenetClasses';
 export type { ConvertedSource, ConvertedManifest, ConvertedManifestInput } from './manifest';
 export { makeConvertedManifest } from './manifest';
-export type { WrittenFile } from './writeConvertedModel';
+export type { WrittenFile, LoadedConvertedModel } from './writeConvertedModel';
 export { writeConvertedModel, loadConvertedModel } from './writeConvertedModel';
 export type { ConvertFrom, ConvertFileOptions, ConvertedFile } from './convertFile';
 export { convertFile } from './convertFile';

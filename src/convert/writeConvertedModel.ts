@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { fsSaveHandler, readModelArtifacts, sha256 } from '../weights';
 import { ConvertedManifest, ConvertedManifestInput, makeConvertedManifest } from './manifest';
+import { applyChannelPreprocessing } from './preprocessing';
 
 /** Names of the files of a converted model folder. */
 export const MODEL_JSON = 'model.json';
@@ -43,13 +44,30 @@ export async function writeConvertedModel(
   return { manifest, files };
 }
 
+/** A converted model loaded by {@link loadConvertedModel}. */
+export interface LoadedConvertedModel {
+  readonly model: tf.LayersModel;
+  readonly manifest: ConvertedManifest;
+  /**
+   * The manifest's preprocessing ({@link applyChannelPreprocessing}): RGB `[h, w, 3]` or
+   * `[n, h, w, 3]` in [0, 255] → the model's input (BGR minus the mean pixel for VGG16). The caller
+   * disposes the result.
+   */
+  preprocess(rgb: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D;
+}
+
 /**
  * Loads a folder written by {@link writeConvertedModel}, refusing any file whose SHA-256 differs from
  * the manifest's. The caller disposes the model.
  *
+ * @example
+ * ```ts
+ * const { model, manifest, preprocess } = await loadConvertedModel('weights/vgg16-gap-caffe');
+ * const probs = tf.tidy(() => model.predict(preprocess(rgbImage)) as tf.Tensor2D);
+ * ```
  * @throws Error naming the file that is missing or does not match.
  */
-export async function loadConvertedModel(dir: string): Promise<{ model: tf.LayersModel; manifest: ConvertedManifest }> {
+export async function loadConvertedModel(dir: string): Promise<LoadedConvertedModel> {
   const manifestFile = path.join(dir, MANIFEST_JSON);
   if (!fs.existsSync(manifestFile)) throw new Error(`${manifestFile}: no manifest.json (is this a converted model folder?)`);
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as ConvertedManifest;
@@ -61,5 +79,7 @@ export async function loadConvertedModel(dir: string): Promise<{ model: tf.Layer
     }
   });
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  return { model, manifest };
+  const preprocess = (rgb: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D =>
+    applyChannelPreprocessing(manifest.preprocessing, rgb, manifest.inputSize[0]);
+  return { model, manifest, preprocess };
 }

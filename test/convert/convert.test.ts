@@ -72,9 +72,17 @@ describe('written folder', () => {
     const params = fs.statSync(path.join(dir, 'weights.bin')).size / 4;
     expect(params).toBe(files[1].bytes / 4);
 
-    const { model } = await loadConvertedModel(dir);
+    const { model, preprocess } = await loadConvertedModel(dir);
     try {
       expect(maxAbsDiff(forward(model, ref).probabilities, ref.probabilities)).toBeLessThan(TOLERANCE);
+      // preprocess: RGB pixels → BGR minus the VGG mean, at the model's input size
+      const before = tf.memory().numTensors;
+      const rgb = tf.tensor3d([10, 20, 30], [1, 1, 3]);
+      const x = preprocess(rgb);
+      expect(x.shape).toEqual([1, 64, 64, 3]);
+      expect(maxAbsDiff(x.dataSync().slice(0, 3), [30 - 103.939, 20 - 116.779, 10 - 123.68])).toBeLessThan(1e-4);
+      tf.dispose([rgb, x]);
+      expect(tf.memory().numTensors).toBe(before);
     } finally {
       model.dispose();
     }

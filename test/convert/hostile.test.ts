@@ -84,6 +84,25 @@ describe('caffemodel: hostile inputs', () => {
     expect(() => readCaffemodel(netWithBlob({ shape: { dim: [protobuf.util.LongBits.fromNumber(-3).toLong(false)] }, data: new Uint8Array(4) }))).toThrow(/invalid dimension/);
   });
 
+  it('turns any corruption of a caffemodel into an Error (never a crash or a hang)', () => {
+    let seed = 777;
+    let refused = 0;
+    for (let trial = 0; trial < 60; trial++) {
+      const corrupted = caffemodel.slice();
+      for (let k = 0; k < 6; k++) {
+        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+        corrupted[seed % corrupted.length] ^= 1 << (seed >>> 29);
+      }
+      try {
+        convertFile(corrupted, { from: 'caffe', arch: 'vgg16', build }).model.dispose();
+      } catch (error) {
+        expect(error).toBeInstanceOf(Error);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+
   it('refuses a protobuf without weights (e.g. random bytes that happen to parse)', () => {
     const type = netParameterMessageType();
     const empty = type.encode(type.fromObject({ name: 'deploy', layer: [{ name: 'data', type: 'Input' }] })).finish();
