@@ -10,8 +10,11 @@
  * <root>/metadata/<split>/class_labels.txt      image_id,class_index
  * <root>/metadata/<split>/image_sizes.txt       image_id,width,height
  * <root>/metadata/<split>/localization.txt      image_id,x0,y0,x1,y1 (inclusive; one line per box)
- * <root>/metadata/<split>/mask_localization.txt image_id,mask_path,ignore_path   (optional)
+ * <root>/metadata/<split>/mask_localization.txt image_id,mask_path,ignore_path
  * ```
+ *
+ * Either of the last two may be missing (CUB and ImageNet have no masks, OpenImages has no boxes);
+ * when a file is present, every image needs an entry in it.
  *
  * Metadata is read and cross-checked at once ({@link readWsolDataset}); pixels are decoded on
  * demand ({@link readRgbImage}, {@link readObjectMask}) so memory stays flat over large splits.
@@ -34,7 +37,7 @@ export interface WsolDatasetItem {
   /** Size recorded in image_sizes.txt (checked against the file when it is decoded). */
   readonly width: number;
   readonly height: number;
-  /** Ground-truth boxes in the image's pixels, inclusive corners ({@link Box}). */
+  /** Ground-truth boxes in the image's pixels, inclusive corners ({@link Box}); empty when the split has none. */
   readonly boxes: readonly Box[];
   /** Absolute paths of the masks (instances are merged); empty when the image has none. */
   readonly maskPaths: readonly string[];
@@ -47,6 +50,8 @@ export interface WsolDataset {
   /** Class names, index = class index. */
   readonly classes: readonly string[];
   readonly items: readonly WsolDatasetItem[];
+  /** Whether localization.txt exists for the split (box metrics are then computed). */
+  readonly hasBoxes: boolean;
   /** Whether mask_localization.txt exists for the split (PxAP and mask IoU are then computed). */
   readonly hasMasks: boolean;
 }
@@ -131,12 +136,15 @@ function readSizes(dir: string, byId: Map<string, Draft>): void {
   }
 }
 
-function readBoxes(dir: string, byId: Map<string, Draft>): void {
-  for (const line of readLines(path.join(dir, 'localization.txt'), true) ?? []) {
+function readBoxes(dir: string, byId: Map<string, Draft>): boolean {
+  const lines = readLines(path.join(dir, 'localization.txt'), false);
+  if (lines === undefined) return false;
+  for (const line of lines) {
     expectFields(line, 5, 'image_id,x0,y0,x1,y1');
     const [x0, y0, x1, y1] = ['x0', 'y0', 'x1', 'y1'].map((name, k) => integerField(line, k + 1, name));
     known(byId, line).boxes.push({ x0, y0, x1, y1 });
   }
+  return true;
 }
 
 function readMasks(root: string, dir: string, byId: Map<string, Draft>): boolean {
@@ -152,11 +160,12 @@ function readMasks(root: string, dir: string, byId: Map<string, Draft>): boolean
   return true;
 }
 
-function finish(root: string, draft: Draft, dir: string): WsolDatasetItem {
+function finish(root: string, draft: Draft, dir: string, hasBoxes: boolean, hasMasks: boolean): WsolDatasetItem {
   const where = `${path.join(dir, '…')} for '${draft.imageId}'`;
   if (draft.classIndex === undefined) throw new Error(`${where}: no line in class_labels.txt`);
   if (draft.width === undefined || draft.height === undefined) throw new Error(`${where}: no line in image_sizes.txt`);
-  if (draft.boxes.length === 0) throw new Error(`${where}: no box in localization.txt`);
+  if (hasBoxes && draft.boxes.length === 0) throw new Error(`${where}: no box in localization.txt`);
+  if (hasMasks && draft.maskPaths.length === 0) throw new Error(`${where}: no mask in mask_localization.txt`);
   for (const box of draft.boxes) {
     try {
       assertBoxInside(box, draft.width, draft.height);
@@ -183,7 +192,8 @@ function finish(root: string, draft: Draft, dir: string): WsolDatasetItem {
  * const test = readWsolDataset('data/bench', 'test');   // { classes, items: [{ imageId, boxes, … }], hasMasks }
  * ```
  * @throws Error naming the file and line of a malformed entry, an image listed in one file but
- * missing from another, a class index outside classes.txt, or a box outside its image.
+ * missing from another, a class index outside classes.txt, a box outside its image, or a split
+ * with neither boxes nor masks.
  */
 export function readWsolDataset(root: string, split: string): WsolDataset {
   const dir = path.join(root, 'metadata', split);
@@ -197,10 +207,13 @@ export function readWsolDataset(root: string, split: string): WsolDataset {
   }
   readLabels(dir, byId, classes.length);
   readSizes(dir, byId);
-  readBoxes(dir, byId);
+  const hasBoxes = readBoxes(dir, byId);
   const hasMasks = readMasks(root, dir, byId);
-  const items = Array.from(byId.values(), (d) => finish(root, d, dir));
-  return { root, split, classes, items, hasMasks };
+  if (!hasBoxes && !hasMasks) {
+    throw new Error(`${dir}: neither localization.txt (boxes) nor mask_localization.txt (masks): nothing to evaluate against`);
+  }
+  const items = Array.from(byId.values(), (d) => finish(root, d, dir, hasBoxes, hasMasks));
+  return { root, split, classes, items, hasBoxes, hasMasks };
 }
 
 /**

@@ -54,7 +54,7 @@ export function formatTextTable(evaluation: DatasetEvaluation): string {
 function summaryLines(e: DatasetEvaluation): string[] {
   const t = e.timings;
   return [
-    `${e.dataset.images} images of '${e.dataset.split}' in ${e.dataset.root}; masks: ${e.dataset.hasMasks ? 'yes' : 'no'}`,
+    `${e.dataset.images} images of '${e.dataset.split}' in ${e.dataset.root}; boxes: ${e.dataset.hasBoxes ? 'yes' : 'no'}; masks: ${e.dataset.hasMasks ? 'yes' : 'no'}`,
     `model '${e.model}': top-1 ${percent(e.classification.top1)} %, top-5 ${percent(e.classification.top5)} %`,
     `time ${t.total.toFixed(1)} s (${e.imagesPerSecond.toFixed(1)} images/s, CPU ${t.cpu.toFixed(1)} s): decode ${t.decode.toFixed(1)}, classify ${t.classify.toFixed(1)}, ` +
       `methods ${t.methods.toFixed(1)}, refine ${t.refine.toFixed(1)}, metrics ${t.metrics.toFixed(1)}, faithfulness ${t.faithfulness.toFixed(1)} s`,

@@ -40,10 +40,15 @@ export interface CaseRecord {
   readonly imageId: string;
   readonly classIndex: number;
   readonly predicted: number;
-  /** IoU of the CAM-protocol box. */
-  readonly camIoU: number;
+  /** IoU of the CAM-protocol box, when the image has boxes. */
+  readonly camIoU?: number;
   /** Mask IoU at the evaluator's mask threshold, when the image has a mask. */
   readonly maskIoU?: number;
+}
+
+/** The figure cases are ranked by: the CAM-protocol IoU, else the mask IoU. */
+function caseScore(c: CaseRecord): number {
+  return c.camIoU ?? c.maskIoU ?? 0;
 }
 
 /** The figures of one row (a method, refined or not). */
@@ -53,7 +58,7 @@ export interface MethodRow {
   readonly result: EvaluationResult;
   /** Seconds spent in the method (and the refiner, for refined rows). */
   readonly methodSeconds: number;
-  /** Highest and lowest CAM-protocol IoU, `cases` of each. */
+  /** Highest and lowest CAM-protocol IoU (mask IoU without boxes), `cases` of each. */
   readonly best: readonly CaseRecord[];
   readonly worst: readonly CaseRecord[];
 }
@@ -102,7 +107,13 @@ export interface EvaluationTimings {
 
 /** What {@link evaluateDataset} returns. */
 export interface DatasetEvaluation {
-  readonly dataset: { readonly root: string; readonly split: string; readonly images: number; readonly hasMasks: boolean };
+  readonly dataset: {
+    readonly root: string;
+    readonly split: string;
+    readonly images: number;
+    readonly hasBoxes: boolean;
+    readonly hasMasks: boolean;
+  };
   readonly model: string;
   readonly classification: { readonly top1: number; readonly top5: number };
   readonly rows: readonly MethodRow[];
@@ -146,8 +157,8 @@ class CaseKeeper {
   constructor(private readonly keep: number) {}
   add(c: CaseRecord): void {
     if (this.keep === 0) return;
-    this.best = [...this.best, c].sort((a, b) => b.camIoU - a.camIoU).slice(0, this.keep);
-    this.worst = [...this.worst, c].sort((a, b) => a.camIoU - b.camIoU).slice(0, this.keep);
+    this.best = [...this.best, c].sort((a, b) => caseScore(b) - caseScore(a)).slice(0, this.keep);
+    this.worst = [...this.worst, c].sort((a, b) => caseScore(a) - caseScore(b)).slice(0, this.keep);
   }
   get records(): { best: CaseRecord[]; worst: CaseRecord[] } {
     return { best: this.best, worst: this.worst };
@@ -225,7 +236,7 @@ async function accumulateInto(
   const item = ctx.batch.items[b];
   const sample: EvaluationSample = {
     heatmap,
-    boxes: item.boxes,
+    boxes: item.boxes.length > 0 ? item.boxes : undefined,
     mask: ctx.batch.masks[b],
     classIndex: item.classIndex,
     ranking: ctx.ranking[b],
@@ -236,7 +247,7 @@ async function accumulateInto(
       : sample;
   const t = now();
   const scores = row.evaluator.accumulate(withFaithfulness);
-  row.cases.add({ imageId: item.imageId, classIndex: item.classIndex, predicted: ctx.ranking[b][0], camIoU: scores.camIoU ?? 0, maskIoU: scores.maskIoU });
+  row.cases.add({ imageId: item.imageId, classIndex: item.classIndex, predicted: ctx.ranking[b][0], camIoU: scores.camIoU, maskIoU: scores.maskIoU });
   run.time.metrics += now() - t;
 }
 
@@ -341,7 +352,7 @@ export async function evaluateDataset(
   const cpuUsed = process.cpuUsage(cpuStart);
   const n = items.length;
   return {
-    dataset: { root: dataset.root, split: dataset.split, images: n, hasMasks: dataset.hasMasks },
+    dataset: { root: dataset.root, split: dataset.split, images: n, hasBoxes: dataset.hasBoxes, hasMasks: dataset.hasMasks },
     model: loaded.manifest.name,
     classification: { top1: n > 0 ? top1 / n : 0, top5: n > 0 ? top5 / n : 0 },
     rows: rows.map((r) => ({ method: r.name, refined: r.refined, result: r.evaluator.compute(), methodSeconds: r.seconds, ...r.cases.records })),

@@ -31,6 +31,7 @@ describe('readWsolDataset', () => {
     const data = readWsolDataset(root, 'test');
     expect(data.classes).toEqual(['apple', 'bus']);
     expect(data.hasMasks).toBe(true);
+    expect(data.hasBoxes).toBe(true);
     expect(data.items.map((it) => it.imageId)).toEqual(FIXTURE.map((f) => `test/${f.id}.png`));
     expect(data.items.map((it) => it.classIndex)).toEqual([0, 1, 0]);
     expect(data.items[2].boxes).toEqual(FIXTURE[2].boxes);
@@ -45,6 +46,20 @@ describe('readWsolDataset', () => {
     expect(data.hasMasks).toBe(false);
     expect(data.items.every((it) => it.maskPaths.length === 0)).toBe(true);
     expect(await readObjectMask(data.items[0])).toBeUndefined();
+  });
+
+  it('copes with a missing localization.txt (masks only, as OpenImages), but needs boxes or masks', async () => {
+    const r = await writeFixture({ boxes: false });
+    roots.push(r);
+    const data = readWsolDataset(r, 'test');
+    expect(data.hasBoxes).toBe(false);
+    expect(data.items[0].boxes).toEqual([]);
+    const none = await writeFixture({ boxes: false, masks: false });
+    roots.push(none);
+    expect(() => readWsolDataset(none, 'test')).toThrow(/neither localization.txt \(boxes\) nor mask_localization.txt/);
+    const partial = await freshCopy();
+    edit(path.join(partial, 'metadata', 'test', 'mask_localization.txt'), (t) => t.split('\n').slice(1).join('\n'));
+    expect(() => readWsolDataset(partial, 'test')).toThrow(/'test\/000000.png': no mask in mask_localization.txt/);
   });
 
   it('names the file and line of malformed or inconsistent metadata', async () => {

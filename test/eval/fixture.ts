@@ -41,7 +41,7 @@ async function png(file: string, data: Uint8Array, channels: 1 | 3): Promise<voi
 }
 
 /** Writes the fixture under a fresh temporary folder and returns its root. */
-export async function writeFixture(options: { masks?: boolean } = {}): Promise<string> {
+export async function writeFixture(options: { masks?: boolean; boxes?: boolean } = {}): Promise<string> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'wsol-eval-'));
   const meta = path.join(root, 'metadata', 'test');
   fs.mkdirSync(meta, { recursive: true });
@@ -67,7 +67,7 @@ export async function writeFixture(options: { masks?: boolean } = {}): Promise<s
   write('image_ids.txt', lines.ids);
   write('class_labels.txt', lines.labels);
   write('image_sizes.txt', lines.sizes);
-  write('localization.txt', lines.boxes);
+  if (options.boxes ?? true) write('localization.txt', lines.boxes);
   if (options.masks ?? true) write('mask_localization.txt', lines.masks);
   return root;
 }

@@ -17,7 +17,7 @@ function evaluation(withFaithfulness: boolean): DatasetEvaluation {
   ev.accumulate({ heatmap, boxes: [{ x0: 1, y0: 0, x1: 1, y1: 0 }], classIndex: 0, ranking: [0, 1] });
   const result = ev.compute();
   return {
-    dataset: { root: '/data', split: 'test', images: 2, hasMasks: true },
+    dataset: { root: '/data', split: 'test', images: 2, hasBoxes: true, hasMasks: true },
     model: 'm',
     classification: { top1: 0.5, top5: 1 },
     rows: [

@@ -75,6 +75,22 @@ describe('evaluateDataset', () => {
     expect(plain.averageDrop).not.toBeNull();
   });
 
+  it('evaluates a mask-only split: PxAP and mask IoU, no box figures', async () => {
+    const masksOnly = await writeFixture({ boxes: false });
+    try {
+      const report = await evaluateDataset(loaded, readWsolDataset(masksOnly, 'test'), { methods: [{ name: 'cam', method: cam }] });
+      const r = report.rows[0].result;
+      expect(r.boxImages).toBe(0);
+      expect(r.maxBoxAcc).toBeNull();
+      expect(r.gtKnownLoc).toBeNull();
+      expect(r.pxap).toBeCloseTo((56 / 80) * (56 / 76) + (76 / 768) * (20 / 76), 12);
+      expect(report.rows[0].worst[0].maskIoU).toBeCloseTo(4 / 24, 12);
+      expect(report.rows[0].worst[0].camIoU).toBeUndefined();
+    } finally {
+      fs.rmSync(masksOnly, { recursive: true, force: true });
+    }
+  });
+
   it('refines with the dense CRF into [0, 1] maps that still find the red squares', async () => {
     const data = readWsolDataset(root, 'test');
     const report = await evaluateDataset(loaded, data, { methods: [{ name: 'cam', method: cam }], refiner: crfRefiner(), limit: 2 });
