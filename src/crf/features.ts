@@ -15,6 +15,10 @@ import { assertSize } from '../types';
 /** One number for every axis, or one per axis. */
 export type PerAxis<T extends number[]> = number | Readonly<T>;
 
+/**
+ * One scale per axis, rounded to float32 as densecrf receives them (its `float sx, …` parameters),
+ * so that features such as x / 0.3 match the C++ exactly.
+ */
 function perAxis(value: number | readonly number[], count: number, what: string, axes: string): number[] {
   const values = typeof value === 'number' ? new Array<number>(count).fill(value) : Array.from(value);
   if (values.length !== count) {
@@ -25,7 +29,7 @@ function perAxis(value: number | readonly number[], count: number, what: string,
       throw new RangeError(`${what}[${i}] (${axes.split(', ')[i]}) must be a finite number > 0, got ${v}`);
     }
   });
-  return values;
+  return values.map(Math.fround);
 }
 
 /**
