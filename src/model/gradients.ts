@@ -36,7 +36,7 @@ function headGradient(
     const head = new Map(memo);
     for (const id of info.downstream) head.delete(id);
     head.set(info.output.id, a);
-    runSteps(plan.steps, head, plan.calls(mode));
+    runSteps(info.headSteps, head, plan.calls(mode));
     const scores = logitsOf(plan, head);
     const y = sumOfTargets(scores, targets);
     logits = tf.keep(scores);

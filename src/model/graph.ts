@@ -36,6 +36,8 @@ export interface LayerInfo {
   readonly stepsTo: readonly Step[];
   /** Ids of the symbolic tensors that depend on `output` (itself included). */
   readonly downstream: ReadonlySet<number>;
+  /** The steps of the plan that are not in `stepsTo`: what remains to run from `output` to the scores. */
+  readonly headSteps: readonly Step[];
 }
 
 /** Which look-alike layers a run uses. */
@@ -243,7 +245,10 @@ function buildPlan(model: tf.LayersModel): ModelPlan {
         );
       }
       const output = outputs[0];
-      const info: LayerInfo = { name, layer, output, stepsTo: walker.stepsTo(output), downstream: downstreamOf(output, steps) };
+      const stepsTo = walker.stepsTo(output);
+      const before = new Set(stepsTo.map((step) => step.outputs[0].id));
+      const headSteps = steps.filter((step) => !before.has(step.outputs[0].id));
+      const info: LayerInfo = { name, layer, output, stepsTo, downstream: downstreamOf(output, steps), headSteps };
       infos.set(name, info);
       return info;
     },

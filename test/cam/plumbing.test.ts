@@ -2,13 +2,15 @@
  * Model plumbing: logits instead of softmax, gradients checked by finite differences on a graph
  * with a skip connection, nested models, caching, and the caller's model left untouched.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  cam,
   classScores,
   defaultLayerName,
   forwardPass,
   gradCam,
   guidedBackprop,
+  guidedGradCam,
   guidedRelu,
   inputGradients,
   layerActivations,
@@ -102,6 +104,27 @@ describe('gradients by finite differences on a graph with a skip connection', ()
     expect(Math.max(...Array.from(analytic, Math.abs))).toBeGreaterThan(1e-3);
     tf.dispose([activations, gradients, c1, z]);
     head.dispose();
+  });
+
+  it('runs every layer once per call: one forward pass (the head is not recomputed)', async () => {
+    const spies = model.layers.map((layer) => vi.spyOn(layer, 'apply'));
+    try {
+      // guided Grad-CAM runs the head after c2 twice: with guided and with plain ReLUs.
+      const headTwice = { c1: 1, c2: 1, skip: 2, c3: 2, gap: 2 };
+      const once = { c1: 1, c2: 1, skip: 1, c3: 1, gap: 1 };
+      for (const [run, expected] of [
+        [() => gradCam(model, images, { target: 1, layer: 'c2' }), once],
+        [() => cam(model, images, { target: 1 }), once],
+        [() => guidedGradCam(model, images, { target: 1, layer: 'c2' }), headTwice],
+      ] as const) {
+        spies.forEach((spy) => spy.mockClear());
+        await run();
+        const counts = Object.fromEntries(model.layers.map((layer, i) => [layer.name, spies[i].mock.calls.length]));
+        for (const [name, n] of Object.entries(expected)) expect(counts[name], name).toBe(n);
+      }
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
   });
 
   it('∂z_c/∂x matches central differences of classScores', () => {
