@@ -9,9 +9,10 @@
  *
  * from `Q = softmax(−U)`, with `K̃_m` the normalised Gaussian filter of term m (see kernel.ts)
  * and μ_m its label compatibility (see compatibility.ts). As in densecrf, a point's own
- * contribution is part of `K̃Q`. Because Q sums to 1 at every point, only L − 1 labels are
- * filtered: `K̃Q_{L−1} = K̃1 − Σ_{l<L−1} K̃Q_l` (exact algebra; rounding differs from densecrf's
- * filtering of all L labels by ≈1e-7, and it halves the work for two labels).
+ * contribution is part of `K̃Q`. With two labels, Q₁ = 1 − Q₀, so only label 0 is filtered and
+ * `K̃Q₁ = K̃1 − K̃Q₀` (exact algebra that halves the work; rounding differs from densecrf's by
+ * ≈1e-7). With more labels the cancellation error would grow with L while the saving shrinks
+ * to 1/L, so every label is filtered, as in densecrf.
  *
  * Data contract (checked, with errors naming the expected length):
  * - unary and Q: Float32Array `[label][point]`, i.e. `[label][y·width + x]` for images;
@@ -196,7 +197,7 @@ export class DenseCRF {
     assertIterations(iterations);
     const work = this.workspace();
     let q = this.startInference();
-    for (let it = 0; it < iterations; it++) q = this.step(q, work, q, true);
+    for (let it = 0; it < iterations; it++) q = this.step(q, work, q, this.labelCount === 2);
     return q;
   }
 
@@ -216,7 +217,8 @@ export class DenseCRF {
    */
   stepInference(q: Float32Array): Float32Array {
     this.assertMarginals(q, 'stepInference');
-    return this.step(q, this.workspace(), new Float32Array(q.length), sumsToOne(q, this.labelCount));
+    const marginals = this.labelCount === 2 && sumsToOne(q, this.labelCount);
+    return this.step(q, this.workspace(), new Float32Array(q.length), marginals);
   }
 
   /**
@@ -229,7 +231,7 @@ export class DenseCRF {
     let q = this.startInference();
     const kl = [this.klDivergence(q)];
     for (let it = 0; it < iterations; it++) {
-      q = this.step(q, work, q, true);
+      q = this.step(q, work, q, this.labelCount === 2);
       kl.push(this.klDivergence(q));
     }
     return { Q: q, kl };
@@ -257,7 +259,7 @@ export class DenseCRF {
     return argmaxLabels(this.inference(iterations), this.labelCount);
   }
 
-  /** One update; `marginals` says q sums to 1 per point (true for every Q this class makes). */
+  /** One update; `marginals` (q sums to 1 per point) lets the kernels filter only L − 1 labels. */
   private step(q: Float32Array, work: Workspace, out: Float32Array, marginals: boolean): Float32Array {
     const { energy, message, labelScratch } = work;
     const unary = this.unary;
