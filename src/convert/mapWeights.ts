@@ -5,7 +5,7 @@
  * Caffe: kernels `(out, in, kh, kw)` → `(kh, kw, in, out)`, InnerProduct `(out, in)` → `(in, out)`,
  * and VGG16's fc6, which reads pool5 flattened as `(C, H, W)`, has its input rows reordered for the
  * `(H, W, C)` flatten of tfjs (see caffeLayout.ts). Keras: already in tfjs' layout; names mapped by
- * {@link archNameOfKerasLayer}.
+ * {@link archNameOfKerasLayer}, or by creation order for a Keras 3 `.weights.h5` that stores no names.
  */
 import { ARCH_LAYERS, ConvertArch, archNameOfKerasLayer } from './architectures';
 import { caffeConvKernelToTfjs, caffeFlattenedInnerProductToTfjs, caffeInnerProductToTfjs } from './caffeLayout';
@@ -48,7 +48,7 @@ export interface MappedWeights {
  */
 export function mapWeights(net: SourceNet, arch: ConvertArch): MappedWeights {
   const spec = ARCH_LAYERS[arch];
-  const byName = indexByArchName(net);
+  const byName = indexByArchName(net, arch);
   const wanted = [...spec.conv, ...spec.dense];
   const missing = wanted.filter((name) => !byName.has(name));
   if (missing.length > 0) throw new Error(missingLayersMessage(net, arch, missing, byName));
@@ -85,10 +85,40 @@ export function mapWeights(net: SourceNet, arch: ConvertArch): MappedWeights {
   return { arch, layers, ignored, classes: inputs, flattenSide };
 }
 
-function indexByArchName(net: SourceNet): Map<string, SourceLayer> {
+/** `conv2d`, `conv2d_1`, … / `dense`, `dense_1`, …: Keras 3's keys for unnamed layers. */
+const KERAS3_KEY = /^(conv2d|dense)(?:_(\d+))?$/;
+
+/**
+ * Keras 3 versions before the layer name was stored in `.weights.h5` (in the `vars` group's `name`
+ * attribute) leave only keys made from the class name, numbered in creation order: `conv2d`,
+ * `conv2d_1`, …, `dense`, `dense_1`, …. For such a file, the k-th convolution is the architecture's
+ * k-th convolution and the k-th Dense its k-th dense layer; the counts must match.
+ */
+function namesFromKeras3Order(net: SourceNet, arch: ConvertArch): Map<string, string> | undefined {
+  if (net.layout !== 'keras3' || !net.layers.every((l) => KERAS3_KEY.test(l.name))) return undefined;
+  const spec = ARCH_LAYERS[arch];
+  const names = new Map<string, string>();
+  for (const [kind, targets] of [['conv2d', spec.conv], ['dense', spec.dense]] as const) {
+    const keys = net.layers
+      .map((l) => KERAS3_KEY.exec(l.name)!)
+      .filter((m) => m[1] === kind)
+      .sort((a, b) => Number(a[2] ?? 0) - Number(b[2] ?? 0))
+      .map((m) => m[0]);
+    if (keys.length !== targets.length) {
+      throw new Error(
+        `the keras3 file names no layers and has ${keys.length} ${kind} layers where --arch ${arch} has ${targets.length}`,
+      );
+    }
+    keys.forEach((key, i) => names.set(key, targets[i]));
+  }
+  return names;
+}
+
+function indexByArchName(net: SourceNet, arch: ConvertArch): Map<string, SourceLayer> {
   const map = new Map<string, SourceLayer>();
+  const byOrder = namesFromKeras3Order(net, arch);
   for (const layer of net.layers) {
-    const name = net.format === 'keras' ? archNameOfKerasLayer(layer.name) : layer.name;
+    const name = byOrder?.get(layer.name) ?? (net.format === 'keras' ? archNameOfKerasLayer(layer.name) : layer.name);
     if (map.has(name)) throw new Error(`${net.format} file: two layers map to '${name}' (${map.get(name)!.name}, ${layer.name})`);
     map.set(name, layer);
   }

@@ -44,6 +44,34 @@ describe('converting the fixtures reproduces the writing tool within 1e-4', () =
   }
 });
 
+describe('Keras 3 .weights.h5 without layer names (Keras 3 versions before the name attribute)', () => {
+  it('maps conv2d, conv2d_1, … and dense, dense_1, … by creation order and still reproduces Keras', () => {
+    const ref = readReference('keras_vgg16_reference.json');
+    const bytes = readFixture(ref.files.keras3);
+    // Rename the vars groups' attribute 'name' to 'nbme', so that only the class-based keys remain.
+    const unnamed = Buffer.from(bytes);
+    let at = unnamed.indexOf('name\0');
+    let renamed = 0;
+    while (at >= 0) {
+      unnamed[at + 1] = 'b'.charCodeAt(0);
+      renamed++;
+      at = unnamed.indexOf('name\0', at + 1);
+    }
+    expect(renamed).toBeGreaterThan(16);
+    const converted = convertFile(new Uint8Array(unnamed), { from: 'keras', arch: 'vgg16', build: tinyBuilder(ref) });
+    try {
+      expect(converted.weights.layers.map((l) => `${l.name}←${l.sourceName}`).slice(0, 2)).toEqual(['conv1_1←conv2d', 'conv1_2←conv2d_1']);
+      expect(converted.weights.layers[15].sourceName).toBe('dense_2');
+      expect(maxAbsDiff(forward(converted.model, ref).probabilities, ref.probabilities)).toBeLessThan(TOLERANCE);
+    } finally {
+      converted.model.dispose();
+    }
+    expect(() => convertFile(new Uint8Array(unnamed), { from: 'keras', arch: 'vgg16-gap' })).toThrow(
+      /the keras3 file names no layers and has 13 conv2d layers where --arch vgg16-gap has 14/,
+    );
+  });
+});
+
 describe('written folder', () => {
   const ref = readReference('caffe_vgg16_reference.json');
   const build = tinyBuilder(ref);
