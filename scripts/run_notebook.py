@@ -1,6 +1,6 @@
 """Execute one notebook headless on the wsol-lab kernel, then export it to HTML.
 
-Usage: python run_notebook.py <notebook.ipynb> <out-dir> [--timeout SECONDS]
+Usage: python run_notebook.py <notebook.ipynb> <out-dir> [--timeout SECONDS] [--mathjax URL]
 
 Writes <out-dir>/<name>.ipynb (executed) and <out-dir>/<name>.html (nbconvert's lab template).
 On a failing cell it prints one JSON line {"ok": false, "cell": i, "source": ..., "error": ...}
@@ -20,6 +20,7 @@ from nbconvert import HTMLExporter
 def main() -> int:
     src, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
     timeout = int(sys.argv[sys.argv.index("--timeout") + 1]) if "--timeout" in sys.argv else 120
+    mathjax = sys.argv[sys.argv.index("--mathjax") + 1] if "--mathjax" in sys.argv else None
     out_dir.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(src, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="wsol-lab", allow_errors=False,
@@ -46,7 +47,8 @@ def main() -> int:
         print(json.dumps({"ok": False, "cell": index, "source": cell.source if cell else None,
                           "error": error_text, "seconds": seconds}))
         return 1
-    html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    exporter = HTMLExporter(template_name="lab", **({"mathjax_url": mathjax} if mathjax else {}))
+    html, _ = exporter.from_notebook_node(nb)
     (out_dir / (src.stem + ".html")).write_text(html, encoding="utf-8")
     cells = [c.get("metadata", {}).get("execution", {}) for c in nb.cells if c.cell_type == "code"]
     print(json.dumps({"ok": True, "seconds": seconds, "cells": len(cells)}))

@@ -67,7 +67,7 @@ describe.skipIf(problem !== undefined && !inCi)('notebooks', () => {
       const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
       const scriptErrors: string[] = [];
       page.on('pageerror', (error) => scriptErrors.push(error.message));
-      // Offline by design: only the file itself and data: URLs may load (no CDN for require.js/MathJax).
+      // Offline by design: only the file itself and data: URLs may load (no CDN: require.js is not needed, MathJax is local).
       await page.route('**/*', (route) => {
         const url = route.request().url();
         return url.startsWith('file:') || url.startsWith('data:') ? route.continue() : route.abort();
@@ -78,6 +78,16 @@ describe.skipIf(problem !== undefined && !inCi)('notebooks', () => {
         expected,
         { timeout: 60_000 },
       ).catch(() => undefined);
+      // Let MathJax (local, see helpers) finish typesetting before the screenshot.
+      await page.evaluate(
+        () =>
+          new Promise<void>((resolve) => {
+            const hub = (window as unknown as { MathJax?: { Hub?: { Queue(fn: () => void): void } } }).MathJax?.Hub;
+            if (!hub) return resolve();
+            hub.Queue(() => resolve());
+            setTimeout(resolve, 20_000);
+          }),
+      );
       const rendered = await page.evaluate(() => ({
         divs: document.querySelectorAll('.wsol-plot').length,
         plots: Array.from(document.querySelectorAll('.wsol-plot')).filter((d) => d.querySelector('.main-svg')).length,

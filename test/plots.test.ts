@@ -49,3 +49,16 @@ describe('plotly figures', () => {
     expect((fig.layout!.annotations as { text: string }[]).map((a) => a.text)).toEqual(['a', 'b']);
   });
 });
+
+describe('sweepFigure over an image', () => {
+  it('draws the image under each panel and the maps as a translucent red layer', async () => {
+    const { pngDataUri } = await import('../src/index');
+    const uri = await pngDataUri({ width: 3, height: 2, data: new Uint8Array(18).fill(9) });
+    expect(uri.startsWith('data:image/png;base64,')).toBe(true);
+    const fig = sweepFigure([{ name: 'sxy', values: [1], maps: [map] }, { name: 'srgb', values: [2], maps: [map] }], { background: uri });
+    const images = fig.layout!.images as { source: string; xref: string; sizex: number; sizey: number }[];
+    expect(images.map((i) => i.xref)).toEqual(['x', 'x2']);
+    expect([images[0].sizex, images[0].sizey, images[0].source]).toEqual([3, 2, uri]);
+    expect((fig.data[0] as { colorscale: unknown }).colorscale).toEqual([[0, 'rgba(0,0,0,0)'], [1, 'rgba(230,30,30,0.6)']]);
+  });
+});

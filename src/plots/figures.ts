@@ -61,6 +61,11 @@ export interface ImagePanel {
   readonly image: RgbImage;
 }
 
+/** An image as a `data:image/png;base64,…` URI, for Plotly image traces and layout images. */
+export async function pngDataUri(image: RgbImage): Promise<string> {
+  return `data:image/png;base64,${Buffer.from(await encodePng(image)).toString('base64')}`;
+}
+
 /** Options of {@link imageGridFigure}. */
 export interface ImageGridOptions {
   /** @default min(panels, 4) */
@@ -87,7 +92,6 @@ export async function imageGridFigure(panels: readonly ImagePanel[], options: Im
   };
   for (let i = 0; i < panels.length; i++) {
     const { title, image } = panels[i];
-    const png = await encodePng(image);
     const suffix = i === 0 ? '' : String(i + 1);
     const col = i % columns;
     const row = Math.floor(i / columns);
@@ -97,7 +101,7 @@ export async function imageGridFigure(panels: readonly ImagePanel[], options: Im
     const y0 = 1 - (row + 1) / rows + (row < rows - 1 ? gap : 0);
     data.push({
       type: 'image',
-      source: `data:image/png;base64,${Buffer.from(png).toString('base64')}`,
+      source: await pngDataUri(image),
       xaxis: `x${suffix}`,
       yaxis: `y${suffix}`,
       hovertemplate: `${title}<br>x %{x}, y %{y}<extra></extra>`,
@@ -183,12 +187,24 @@ export interface ParameterSweep {
   readonly active?: number;
 }
 
+/** Options of {@link sweepFigure}. */
+export interface SweepFigureOptions {
+  readonly title?: string;
+  /** @default 440 */
+  readonly height?: number;
+  /**
+   * An image (`pngDataUri`) drawn under every panel; the maps are then drawn as a translucent red
+   * layer (0 transparent, 1 red) instead of grey levels.
+   */
+  readonly background?: string;
+}
+
 /**
  * One panel per parameter, each with its own slider: moving a slider redraws that panel's map for
  * that value of the parameter, the other parameters held at their defaults. Every map is
  * precomputed, so the figure is interactive with no kernel behind it.
  */
-export function sweepFigure(sweeps: readonly ParameterSweep[], options: { readonly title?: string; readonly height?: number } = {}): PlotlyFigure {
+export function sweepFigure(sweeps: readonly ParameterSweep[], options: SweepFigureOptions = {}): PlotlyFigure {
   if (sweeps.length === 0) throw new RangeError('sweepFigure: no parameters given');
   const n = sweeps.length;
   const data: object[] = [];
@@ -198,7 +214,9 @@ export function sweepFigure(sweeps: readonly ParameterSweep[], options: { readon
     margin: { l: 10, r: 10, t: 70, b: 10 },
     sliders: [] as object[],
     annotations: [] as object[],
+    images: [] as object[],
   };
+  const overlay = options.background !== undefined;
   sweeps.forEach((sweep, i) => {
     if (sweep.maps.length !== sweep.values.length) {
       throw new RangeError(`sweep '${sweep.name}': ${sweep.maps.length} maps for ${sweep.values.length} values`);
@@ -212,8 +230,8 @@ export function sweepFigure(sweeps: readonly ParameterSweep[], options: { readon
       z: heatmapRows(sweep.maps[active]),
       zmin: 0,
       zmax: 1,
-      colorscale: 'Greys',
-      reversescale: true,
+      colorscale: overlay ? [[0, 'rgba(0,0,0,0)'], [1, 'rgba(230,30,30,0.6)']] : 'Greys',
+      reversescale: !overlay,
       showscale: false,
       xaxis: `x${suffix}`,
       yaxis: `y${suffix}`,
@@ -221,6 +239,13 @@ export function sweepFigure(sweeps: readonly ParameterSweep[], options: { readon
     });
     layout[`xaxis${suffix}`] = { domain: [x0, x1], visible: false, anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { domain: [0.3, 1], visible: false, autorange: 'reversed', anchor: `x${suffix}`, scaleanchor: `x${suffix}` };
+    if (overlay) {
+      const { width, height } = sweep.maps[active];
+      (layout.images as object[]).push({
+        source: options.background, xref: `x${suffix}`, yref: `y${suffix}`, x: -0.5, y: -0.5,
+        sizex: width, sizey: height, sizing: 'stretch', layer: 'below', xanchor: 'left', yanchor: 'top',
+      });
+    }
     const label = (k: number) => `${sweep.values[k]}${sweep.scores ? ` (${sweep.scores[k].toFixed(2)})` : ''}`;
     (layout.sliders as object[]).push({
       active,

@@ -43,7 +43,10 @@ export function harnessProblem(): string | undefined {
 
 /** Executes a notebook headless; writes the executed .ipynb and its .html under OUTPUT_DIR. */
 export function runNotebook(file: string, timeoutSeconds = 300): NotebookRun {
-  const r = spawnSync(PYTHON, [RUNNER, file, OUTPUT_DIR, '--timeout', String(timeoutSeconds)], {
+  // A local MathJax (devDependency) renders the formulas of the HTML export without network.
+  const mathjax = path.join(ROOT, 'node_modules', 'mathjax', 'MathJax.js');
+  const mathjaxArgs = fs.existsSync(mathjax) ? ['--mathjax', `file://${mathjax}?config=TeX-AMS_CHTML-full,Safe`] : [];
+  const r = spawnSync(PYTHON, [RUNNER, file, OUTPUT_DIR, '--timeout', String(timeoutSeconds), ...mathjaxArgs], {
     cwd: ROOT,
     encoding: 'utf8',
     env: process.env,
