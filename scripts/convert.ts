@@ -5,12 +5,14 @@
  * (see src/convert/cli.ts). Starts the fastest backend first (WSOL_BACKEND forces one).
  */
 import { initBackend } from '../src/backend';
-import { runConvertCli } from '../src/convert/cli';
+import { parseConvertArgs, runConvertCli } from '../src/convert/cli';
 
 async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  parseConvertArgs(argv); // refuse bad arguments before starting TensorFlow
   const backend = await initBackend();
   console.log(`backend: ${backend.name}`);
-  await runConvertCli(process.argv.slice(2));
+  await runConvertCli(argv);
 }
 
 main().catch((error: unknown) => {
