@@ -72,7 +72,7 @@ export function layerGradients(
     // Values that the head still reads stay (their readers have not run); the others go early.
     runSteps(info.stepsTo, memo, plan.calls('plain'), { plan, keep: new Set([info.output.id]) });
     const activations = memo.get(info.output.id) as tf.Tensor;
-    const { gradients, logits } = headGradient(plan, info, memo, targets, 'plain');
+    const { gradients, logits } = headGradient(plan, info, memo, targets, 'taped');
     return { activations, gradients, logits };
   });
 }
@@ -92,7 +92,7 @@ export function inputGradients(
   checkImages(model, images);
   const plan = modelPlan(model);
   const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
-  const calls = plan.calls(guided ? 'guided' : 'plain');
+  const calls = plan.calls(guided ? 'guided' : 'taped');
   return tf.tidy(() =>
     tf.grad((x: tf.Tensor) => {
       const memo = seedMemo(plan, x);
@@ -141,7 +141,7 @@ export function guidedAndLayerGradients(
       const memo = new Map(kept);
       memo.set(plan.input.id, images);
       const activations = (kept.get(info.output.id) as tf.Tensor).clone();
-      const { gradients, logits } = headGradient(plan, info, memo, targets, 'plain');
+      const { gradients, logits } = headGradient(plan, info, memo, targets, 'taped');
       return { guided, activations, gradients, logits };
     });
   } finally {

@@ -10,7 +10,8 @@
  * not rebuild it and it goes away with the model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { guidedActivation, guidedRelu } from './guided-relu';
+import { guidedActivation, guidedRelu, guidedRelu6 } from './guided-relu';
+import { unfusedCall } from './unfused';
 
 /** A tfjs layer as seen by the plumbing. */
 export type Layer = tf.layers.Layer;
@@ -40,8 +41,12 @@ export interface LayerInfo {
   readonly headSteps: readonly Step[];
 }
 
-/** Which look-alike layers a run uses. */
-export type RunMode = 'plain' | 'guided';
+/**
+ * Which look-alike layers a run uses: `plain` (the model's own layers, the last Dense without its
+ * softmax), `taped` (the same computation with Conv2D and Dense unfused, for runs recorded on a
+ * gradient tape) or `guided` (taped, with every ReLU replaced by the guided ReLU).
+ */
+export type RunMode = 'plain' | 'taped' | 'guided';
 
 /** The analysed graph of one model. */
 export interface ModelPlan {
@@ -179,7 +184,21 @@ function downstreamOf(output: tf.SymbolicTensor, steps: readonly Step[]): Set<nu
   return set;
 }
 
-function guidedCall(layer: Layer): LayerCall | undefined {
+const IDENTITY = (x: tf.Tensor): tf.Tensor => x;
+
+/** The call of `layer` in a taped run, or undefined to apply the layer itself. */
+function tapedCall(layer: Layer, softmaxDense: Layer | undefined): LayerCall | undefined {
+  if (layer === softmaxDense) {
+    const linear = applyLayer(withActivation(layer, LINEAR));
+    return unfusedCall(layer, IDENTITY, linear) ?? linear;
+  }
+  const activation = activationOf(layer);
+  if (activation === undefined) return undefined;
+  return unfusedCall(layer, (x) => activation.apply(x), applyLayer(layer));
+}
+
+/** The call of `layer` in a guided run, or undefined to apply the layer itself. */
+function guidedCall(layer: Layer, softmaxDense: Layer | undefined): LayerCall | undefined {
   const kind = className(layer);
   if (kind === 'ReLU') {
     const maxValue = (layer as unknown as { maxValue?: number | null }).maxValue;
@@ -188,11 +207,12 @@ function guidedCall(layer: Layer): LayerCall | undefined {
       return maxValue != null ? tf.clipByValue(y, 0, maxValue) : y;
     };
   }
-  const activation = activationOf(layer)?.getClassName();
+  const activation = layer === softmaxDense ? undefined : activationOf(layer)?.getClassName();
   if (activation === 'relu' || activation === 'relu6') {
-    return applyLayer(withActivation(layer, guidedActivation(activation)));
+    const shadow = applyLayer(withActivation(layer, guidedActivation(activation)));
+    return unfusedCall(layer, activation === 'relu' ? guidedRelu : guidedRelu6, shadow) ?? shadow;
   }
-  return undefined;
+  return tapedCall(layer, softmaxDense);
 }
 
 function buildPlan(model: tf.LayersModel): ModelPlan {
@@ -213,7 +233,15 @@ function buildPlan(model: tf.LayersModel): ModelPlan {
 
   const plain = new Map<Layer, LayerCall>();
   if (softmaxDense !== undefined) plain.set(softmaxDense, applyLayer(withActivation(softmaxDense, LINEAR)));
-  let guided: Map<Layer, LayerCall> | undefined;
+  const lookAlikes = new Map<RunMode, Map<Layer, LayerCall>>([['plain', plain]]);
+  const buildCalls = (make: (layer: Layer) => LayerCall | undefined): Map<Layer, LayerCall> => {
+    const calls = new Map<Layer, LayerCall>();
+    for (const layer of byName.values()) {
+      const call = make(layer);
+      if (call !== undefined) calls.set(layer, call);
+    }
+    return calls;
+  };
 
   const consumers = new Map<number, number>();
   for (const step of steps) for (const i of step.inputs) consumers.set(i.id, (consumers.get(i.id) ?? 0) + 1);
@@ -253,21 +281,17 @@ function buildPlan(model: tf.LayersModel): ModelPlan {
       return info;
     },
     calls(mode: RunMode): ReadonlyMap<Layer, LayerCall> {
-      if (mode === 'plain') return plain;
-      if (walker.opaqueNested.length > 0) {
+      if (mode === 'guided' && walker.opaqueNested.length > 0) {
         throw new Error(
           `guided backpropagation must replace every ReLU, but the nested model(s) ${walker.opaqueNested.join(', ')} are applied more than once and run as opaque blocks`,
         );
       }
-      if (guided === undefined) {
-        guided = new Map(plain);
-        for (const layer of byName.values()) {
-          if (layer === softmaxDense) continue;
-          const call = guidedCall(layer);
-          if (call !== undefined) guided.set(layer, call);
-        }
+      let calls = lookAlikes.get(mode);
+      if (calls === undefined) {
+        calls = buildCalls(mode === 'guided' ? (l) => guidedCall(l, softmaxDense) : (l) => tapedCall(l, softmaxDense));
+        lookAlikes.set(mode, calls);
       }
-      return guided;
+      return calls;
     },
   };
   return plan;

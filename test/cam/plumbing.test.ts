@@ -107,7 +107,11 @@ describe('gradients by finite differences on a graph with a skip connection', ()
   });
 
   it('runs every layer once per call: one forward pass (the head is not recomputed)', async () => {
-    const spies = model.layers.map((layer) => vi.spyOn(layer, 'apply'));
+    // A layer with weights reads its kernel once per application (fused, unfused or look-alike).
+    const spies = model.layers.map((layer) => {
+      const kernel = (layer as unknown as { kernel?: { read(): tf.Tensor } }).kernel;
+      return kernel !== undefined ? vi.spyOn(kernel, 'read') : vi.spyOn(layer, 'apply');
+    });
     try {
       // guided Grad-CAM runs the head after c2 twice: with guided and with plain ReLUs.
       const headTwice = { c1: 1, c2: 1, skip: 2, c3: 2, gap: 2 };
