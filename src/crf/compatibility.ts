@@ -20,8 +20,8 @@ export interface LabelCompatibility {
   readonly kind: 'potts' | 'diagonal' | 'matrix';
   /** Replaces `values` (L × N, `[label][point]`) by μ(values). */
   applyInPlace(values: Float32Array, labelCount: number, scratch: Float32Array): void;
-  /** `energy −= μ(values)` without changing `values` (one pass where μ allows). */
-  subtractFrom(energy: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array): void;
+  /** `out = base − μ(values)` without changing `values` (one pass; `out` may be `base`). */
+  subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void;
 }
 
 function isMatrixSpec(spec: CompatibilitySpec): spec is ReadonlyArray<ArrayLike<number>> {
@@ -39,9 +39,9 @@ class PottsCompatibility implements LabelCompatibility {
     const w = -this.weight;
     for (let i = 0; i < values.length; i++) values[i] *= w;
   }
-  subtractFrom(energy: Float32Array, values: Float32Array): void {
+  subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void {
     const w = this.weight;
-    for (let i = 0; i < values.length; i++) energy[i] += w * values[i];
+    for (let i = 0; i < values.length; i++) out[i] = base[i] + w * values[i];
   }
 }
 
@@ -55,11 +55,11 @@ class DiagonalCompatibility implements LabelCompatibility {
       for (let i = l * n, end = i + n; i < end; i++) values[i] *= w;
     }
   }
-  subtractFrom(energy: Float32Array, values: Float32Array, labelCount: number): void {
+  subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void {
     const n = values.length / labelCount;
     for (let l = 0; l < labelCount; l++) {
       const w = this.weights[l];
-      for (let i = l * n, end = i + n; i < end; i++) energy[i] -= w * values[i];
+      for (let i = l * n, end = i + n; i < end; i++) out[i] = base[i] - w * values[i];
     }
   }
 }
@@ -79,7 +79,7 @@ class MatrixCompatibility implements LabelCompatibility {
       }
     }
   }
-  subtractFrom(energy: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array): void {
+  subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void {
     const n = values.length / labelCount;
     const w = this.matrix;
     for (let i = 0; i < n; i++) {
@@ -88,7 +88,7 @@ class MatrixCompatibility implements LabelCompatibility {
         for (let m = 0; m < labelCount; m++) acc += w[l * labelCount + m] * values[m * n + i];
         scratch[l] = acc;
       }
-      for (let l = 0; l < labelCount; l++) energy[l * n + i] -= scratch[l];
+      for (let l = 0; l < labelCount; l++) out[l * n + i] = base[l * n + i] - scratch[l];
     }
   }
 }

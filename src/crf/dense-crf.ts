@@ -73,25 +73,29 @@ export class PairwisePotential {
   }
 
   /**
-   * `energy −= μ(K̃ Q)`, using `message` as work space; when `marginals` (Q sums to 1 at every
-   * point) the kernel filters only L − 1 labels (see DenseKernel.applyToMarginals).
+   * `energy = base − μ(K̃ Q)` (energy may be base), using `message` as work space; when
+   * `marginals` (Q sums to 1 at every point) the kernel filters only L − 1 labels
+   * (see DenseKernel.applyToMarginals).
    */
   subtractFrom(
-    energy: Float32Array,
+    base: Float32Array,
     q: Float32Array,
     labelCount: number,
     marginals: boolean,
     message: Float32Array,
     scratch: Float32Array,
+    energy: Float32Array,
   ): void {
     if (marginals) this.kernel.applyToMarginals(q, labelCount, message);
     else this.kernel.apply(q, labelCount, message);
-    this.compatibility.subtractFrom(energy, message, labelCount, scratch);
+    this.compatibility.subtractFrom(base, message, labelCount, scratch, energy);
   }
 }
 
 /** Work arrays of one inference run. */
 interface Workspace {
+  /** −U, the energy before any pairwise term. */
+  readonly negativeUnary: Float32Array;
   readonly energy: Float32Array;
   readonly message: Float32Array;
   readonly labelScratch: Float32Array;
@@ -204,9 +208,8 @@ export class DenseCRF {
   /** The starting marginals `Q = softmax(−U)` per point, `[label][point]`. */
   startInference(): Float32Array {
     const work = this.workspace();
-    for (let i = 0; i < this.unary.length; i++) work.energy[i] = -this.unary[i];
     const q = new Float32Array(this.unary.length);
-    expAndNormalize(work.energy, this.labelCount, q, work);
+    expAndNormalize(work.negativeUnary, this.labelCount, q, work);
     return q;
   }
 
@@ -261,17 +264,23 @@ export class DenseCRF {
 
   /** One update; `marginals` (q sums to 1 per point) lets the kernels filter only L − 1 labels. */
   private step(q: Float32Array, work: Workspace, out: Float32Array, marginals: boolean): Float32Array {
-    const { energy, message, labelScratch } = work;
-    const unary = this.unary;
-    for (let i = 0; i < energy.length; i++) energy[i] = -unary[i];
-    for (const term of this.pairwise) term.subtractFrom(energy, q, this.labelCount, marginals, message, labelScratch);
-    expAndNormalize(energy, this.labelCount, out, work);
+    const { energy, message, labelScratch, negativeUnary } = work;
+    // energy = −U − Σ_m μ_m(K̃_m Q): the first term reads −U, the others accumulate in place.
+    let base = negativeUnary;
+    for (const term of this.pairwise) {
+      term.subtractFrom(base, q, this.labelCount, marginals, message, labelScratch, energy);
+      base = energy;
+    }
+    expAndNormalize(base, this.labelCount, out, work);
     return out;
   }
 
   private workspace(): Workspace {
     const size = this.pointCount * this.labelCount;
+    const negativeUnary = new Float32Array(size);
+    for (let i = 0; i < size; i++) negativeUnary[i] = -this.unary[i];
     return {
+      negativeUnary,
       energy: new Float32Array(size),
       message: new Float32Array(size),
       labelScratch: new Float32Array(this.labelCount),
@@ -395,26 +404,33 @@ function expAndNormalize(x: Float32Array, labelCount: number, out: Float32Array,
     return;
   }
   const { pointMax, pointSum } = work;
-  pointMax.set(x.subarray(0, n));
-  for (let l = 1; l < labelCount; l++) {
-    const base = l * n;
-    for (let i = 0; i < n; i++) if (x[base + i] > pointMax[i]) pointMax[i] = x[base + i];
-  }
-  pointSum.fill(0);
-  for (let l = 0; l < labelCount; l++) {
-    const base = l * n;
-    for (let i = 0; i < n; i++) {
-      const e = expNonPositive(x[base + i] - pointMax[i]);
-      out[base + i] = e;
-      pointSum[i] += e;
+  // Tiles of TILE points keep all L labels of a tile in cache across the three passes.
+  for (let start = 0; start < n; start += TILE) {
+    const end = Math.min(n, start + TILE);
+    for (let i = start; i < end; i++) pointMax[i] = x[i];
+    for (let l = 1; l < labelCount; l++) {
+      const base = l * n;
+      for (let i = start; i < end; i++) if (x[base + i] > pointMax[i]) pointMax[i] = x[base + i];
+    }
+    for (let i = start; i < end; i++) pointSum[i] = 0;
+    for (let l = 0; l < labelCount; l++) {
+      const base = l * n;
+      for (let i = start; i < end; i++) {
+        const e = expNonPositive(x[base + i] - pointMax[i]);
+        out[base + i] = e;
+        pointSum[i] += e;
+      }
+    }
+    for (let i = start; i < end; i++) pointSum[i] = 1 / pointSum[i];
+    for (let l = 0; l < labelCount; l++) {
+      const base = l * n;
+      for (let i = start; i < end; i++) out[base + i] *= pointSum[i];
     }
   }
-  for (let i = 0; i < n; i++) pointSum[i] = 1 / pointSum[i];
-  for (let l = 0; l < labelCount; l++) {
-    const base = l * n;
-    for (let i = 0; i < n; i++) out[base + i] *= pointSum[i];
-  }
 }
+
+/** Points per tile of {@link expAndNormalize}: 21 labels × 2048 × 4 bytes ≈ 170 kB. */
+const TILE = 2048;
 
 /**
  * The label of highest probability at each point (`argmax_l Q[l·N + i]`, first on ties):
