@@ -17,6 +17,15 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbconvert import HTMLExporter
 
 
+def describe(failure: Exception) -> str:
+    """The kernel's own words: tslab reports errors on stderr, which nbclient quotes in its message."""
+    text = str(failure)
+    if "----- stderr -----" in text:
+        text = text.split("----- stderr -----", 1)[1].split("------------------", 1)[0]
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return f"{type(failure).__name__}: " + "\n".join(lines[:15])
+
+
 def main() -> int:
     src, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
     timeout = int(sys.argv[sys.argv.index("--timeout") + 1]) if "--timeout" in sys.argv else 120
@@ -43,8 +52,8 @@ def main() -> int:
             index, cell = next((i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"
                                and any(o.get("output_type") == "error" for o in c.get("outputs", [])))
         error_text = (f"{errors[0].get('ename')}: {errors[0].get('evalue')}" if errors
-                      else f"{type(failure).__name__}: {str(failure).strip()[-2000:]}")
-        print(json.dumps({"ok": False, "cell": index, "source": cell.source if cell else None,
+                      else describe(failure))
+        print(json.dumps({"ok": False, "cell": None if index is None else index + 1, "source": cell.source if cell else None,
                           "error": error_text, "seconds": seconds}))
         return 1
     exporter = HTMLExporter(template_name="lab", **({"mathjax_url": mathjax} if mathjax else {}))

@@ -63,7 +63,7 @@ export function runNotebook(file: string, timeoutSeconds = 300): NotebookRun {
 /** A failure message naming the notebook, the failing cell's source and the error. */
 export function describeFailure(file: string, run: NotebookRun): string {
   return [
-    `notebook ${path.relative(ROOT, file)} failed in code cell #${run.cell}:`,
+    `notebook ${path.relative(ROOT, file)} failed in cell ${run.cell} (counting from 1, markdown included):`,
     '--- cell source ---',
     run.source ?? '(unknown)',
     '--- error ---',
