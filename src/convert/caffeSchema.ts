@@ -9,8 +9,9 @@
  *   (VGG16's fc6). Caffe always writes these fields packed.
  * - `V1LayerParameter.type` (enum `LayerType`) is declared `int32` (same varint on the wire); the
  *   enum names that matter are in {@link V1_LAYER_TYPES}.
- * Every other field of a real caffemodel (layer parameters, phases, learning rates) is skipped as an
- * unknown field.
+ * Of the layer parameters only `convolution_param.group` is read (the CAM model's CAM_conv has
+ * `group: 2`); every other field of a real caffemodel (other layer parameters, phases, learning
+ * rates) is skipped as an unknown field.
  */
 import * as protobuf from 'protobufjs';
 
@@ -33,16 +34,22 @@ message BlobProto {
   optional int32 width = 4 [default = 0];
 }
 
+message ConvolutionParameter {
+  optional uint32 group = 5 [default = 1];
+}
+
 message LayerParameter {
   optional string name = 1;
   optional string type = 2;
   repeated BlobProto blobs = 7;
+  optional ConvolutionParameter convolution_param = 106;
 }
 
 message V1LayerParameter {
   optional string name = 4;
   optional int32 type = 5;          // enum LayerType
   repeated BlobProto blobs = 6;
+  optional ConvolutionParameter convolution_param = 10;
 }
 
 message NetParameter {
@@ -82,11 +89,17 @@ export interface BlobProtoMessage {
   readonly width?: number;
 }
 
+/** Decoded `ConvolutionParameter` (only `group`). */
+export interface ConvolutionParameterMessage {
+  readonly group?: number;
+}
+
 /** Decoded `LayerParameter` / `V1LayerParameter`. */
 export interface LayerMessage {
   readonly name?: string;
   readonly type?: string | number;
   readonly blobs: readonly BlobProtoMessage[];
+  readonly convolution_param?: ConvolutionParameterMessage | null;
 }
 
 /** Decoded `NetParameter`. */

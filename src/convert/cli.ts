@@ -147,7 +147,8 @@ export async function runConvertCli(argv: readonly string[], options: RunConvert
     for (const layer of converted.weights.layers) {
       params += layer.kernel.data.length + layer.bias.data.length;
       const rename = layer.sourceName === layer.name ? '' : ` ← ${layer.sourceName}`;
-      log(`  ${layer.name.padEnd(9)}${rename.padEnd(16)} [${layer.sourceShape.join(', ')}] → kernel [${layer.kernel.shape.join(', ')}], bias [${layer.bias.shape[0]}]`);
+      const grouped = layer.groups > 1 ? ` (${layer.groups} groups, expanded)` : '';
+      log(`  ${layer.name.padEnd(9)}${rename.padEnd(16)} [${layer.sourceShape.join(', ')}] → kernel [${layer.kernel.shape.join(', ')}], bias [${layer.bias.shape[0]}]${grouped}`);
     }
     if (converted.weights.ignored.length > 0) log(`  ignored (no place in ${args.arch}): ${converted.weights.ignored.join(', ')}`);
     const { manifest, files } = await writeConvertedModel(converted.model, args.out, {

@@ -10,6 +10,7 @@ export type { Hdf5Superblock } from './hdf5Header';
 export { checkHdf5Header } from './hdf5Header';
 export { readKerasH5 } from './readKerasH5';
 export { caffeConvKernelToTfjs, caffeInnerProductToTfjs, caffeFlattenedInnerProductToTfjs } from './caffeLayout';
+export { expandGroupedKernel } from './groupedKernel';
 export type { ConvertArch, ArchLayers, ArchModelOptions } from './architectures';
 export { CONVERT_ARCHS, ARCH_LAYERS, parseConvertArch, archNameOfKerasLayer, buildArchModel } from './architectures';
 export type { MappedLayer, MappedWeights } from './mapWeights';

@@ -4,11 +4,13 @@
  *
  * Caffe: kernels `(out, in, kh, kw)` → `(kh, kw, in, out)`, InnerProduct `(out, in)` → `(in, out)`,
  * and VGG16's fc6, which reads pool5 flattened as `(C, H, W)`, has its input rows reordered for the
- * `(H, W, C)` flatten of tfjs (see caffeLayout.ts). Keras: already in tfjs' layout; names mapped by
+ * `(H, W, C)` flatten of tfjs (see caffeLayout.ts); a grouped convolution (`convolution_param.group`,
+ * 2 on the CAM model's CAM_conv) is expanded to its dense equivalent (groupedKernel.ts). Keras: already in tfjs' layout; names mapped by
  * {@link archNameOfKerasLayer}, or by creation order for a Keras 3 `.weights.h5` that stores no names.
  */
 import { ARCH_LAYERS, ConvertArch, archNameOfKerasLayer } from './architectures';
 import { caffeConvKernelToTfjs, caffeFlattenedInnerProductToTfjs, caffeInnerProductToTfjs } from './caffeLayout';
+import { expandGroupedKernel } from './groupedKernel';
 import { SourceLayer, SourceNet, SourceTensor } from './sourceNet';
 
 /** One architecture layer's weights, in tfjs' layout. */
@@ -21,6 +23,8 @@ export interface MappedLayer {
   readonly bias: SourceTensor;
   /** Kernel shape as the file stored it. */
   readonly sourceShape: readonly number[];
+  /** Groups of a grouped convolution (Caffe `group`), expanded to a dense kernel; 1 otherwise. */
+  readonly groups: number;
 }
 
 /** The result of {@link mapWeights}. */
@@ -56,11 +60,7 @@ export function mapWeights(net: SourceNet, arch: ConvertArch): MappedWeights {
   const layers: MappedLayer[] = [];
   let channels = 3;
   for (const name of spec.conv) {
-    const mapped = mapConv(net, byName.get(name)!, name);
-    const inC = mapped.kernel.shape[2];
-    if (inC !== channels) {
-      throw new RangeError(`${name}: its kernel takes ${inC} input channels but the layer before gives ${channels}`);
-    }
+    const mapped = mapConv(net, byName.get(name)!, name, channels);
     channels = mapped.kernel.shape[3];
     layers.push(mapped);
   }
@@ -160,7 +160,16 @@ function checkBias(bias: SourceTensor, out: number, name: string): SourceTensor 
   return { shape: [out], data: bias.data };
 }
 
-function mapConv(net: SourceNet, layer: SourceLayer, name: string): MappedLayer {
+/** Checks that a kernel of `inC` inputs in `groups` groups reads the `channels` of the layer before. */
+function checkConvInputs(name: string, inC: number, out: number, channels: number, groups: number): void {
+  if (inC * groups === channels && out % groups === 0) return;
+  const stated = groups > 1 ? ` in ${groups} groups (${out} outputs)` : '';
+  const hint =
+    groups === 1 && channels % inC === 0 ? ` (a grouped convolution of ${channels / inC} groups? the file states no group)` : '';
+  throw new RangeError(`${name}: its kernel takes ${inC} input channels${stated} but the layer before gives ${channels}${hint}`);
+}
+
+function mapConv(net: SourceNet, layer: SourceLayer, name: string, channels: number): MappedLayer {
   const [kernel, bias] = kernelAndBias(layer, name);
   if (kernel.shape.length !== 4) {
     throw new RangeError(`${name}: convolution kernel has shape [${kernel.shape.join(', ')}], expected 4 dimensions`);
@@ -175,7 +184,14 @@ function mapConv(net: SourceNet, layer: SourceLayer, name: string): MappedLayer 
     shape = kernel.shape.slice();
     data = kernel.data;
   }
-  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, shape[3], name), sourceShape: kernel.shape };
+  const [kh, kw, inC, out] = shape;
+  const groups = layer.groups ?? 1;
+  checkConvInputs(name, inC, out, channels, groups);
+  if (groups > 1) {
+    data = expandGroupedKernel(data, kh, kw, inC, out, groups);
+    shape = [kh, kw, channels, out];
+  }
+  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, out, name), sourceShape: kernel.shape, groups };
 }
 
 /** Inputs of a Dense/InnerProduct layer as the file states them. */
@@ -222,5 +238,5 @@ function mapDense(
     shape = [a, b];
     data = kernel.data;
   }
-  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, shape[1], name), sourceShape: kernel.shape };
+  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, shape[1], name), sourceShape: kernel.shape, groups: 1 };
 }

@@ -61,7 +61,9 @@ export function readCaffemodel(bytes: Uint8Array): SourceNet {
     const name = layer.name ?? '';
     if (name === '') throw new Error(`caffemodel: layer #${index} has blobs but no name`);
     const tensors = layer.blobs.map((blob, b) => blobToTensor(blob, `caffemodel layer '${name}' blob ${b}`));
-    layers.push({ name, type: layerType(layer), tensors });
+    const groups = layer.convolution_param?.group ?? 1;
+    if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`caffemodel layer '${name}': invalid group ${groups}`);
+    layers.push({ name, type: layerType(layer), tensors, groups });
   }
   if (layers.length === 0) {
     throw new Error(

@@ -24,6 +24,8 @@ export interface SourceLayer {
   readonly type: string;
   /** Its weight tensors in file order (Caffe: weight then bias; Keras: kernel then bias). */
   readonly tensors: readonly SourceTensor[];
+  /** Groups of a grouped convolution as the file states them (Caffe `convolution_param.group`). @default 1 */
+  readonly groups?: number;
 }
 
 /** The weight-carrying layers of a model file, before any mapping onto an architecture. */

@@ -19,9 +19,10 @@ const h5 = readFixture('tiny_vgg16_keras2.h5');
 const build = tinyBuilder(readReference('caffe_vgg16_reference.json'));
 
 /** A NetParameter with one V2 layer whose single blob is `blob`, encoded with the project's schema. */
-function netWithBlob(blob: Record<string, unknown>): Uint8Array {
+function netWithBlob(blob: Record<string, unknown>, group?: number): Uint8Array {
   const type = netParameterMessageType();
-  return type.encode(type.fromObject({ layer: [{ name: 'conv1_1', type: 'Convolution', blobs: [blob] }] })).finish();
+  const convolution = group === undefined ? {} : { convolution_param: { group } };
+  return type.encode(type.fromObject({ layer: [{ name: 'conv1_1', type: 'Convolution', blobs: [blob], ...convolution }] })).finish();
 }
 
 /** Overwrites the u64 at `offset` in a copy of `bytes`. */
@@ -81,6 +82,7 @@ describe('caffemodel: hostile inputs', () => {
   it('refuses a shape that does not match the floats present, and negative legacy sizes', () => {
     expect(() => readCaffemodel(netWithBlob({ shape: { dim: [2, 2] }, data: new Uint8Array(20) }))).toThrow(/has 4 values but the blob holds 20 bytes/);
     expect(() => readCaffemodel(netWithBlob({ num: -5, channels: 1, height: 1, width: 1, data: new Uint8Array(4) }))).toThrow(/invalid dimension -5/);
+    expect(() => readCaffemodel(netWithBlob({ shape: { dim: [1] }, data: new Uint8Array(4) }, 0))).toThrow(/layer 'conv1_1': invalid group 0/);
     expect(() => readCaffemodel(netWithBlob({ shape: { dim: [protobuf.util.LongBits.fromNumber(-3).toLong(false)] }, data: new Uint8Array(4) }))).toThrow(/invalid dimension/);
   });
 

@@ -93,6 +93,21 @@ describe('mapWeights', () => {
     expect(() => mapWeights(badBias, 'vgg16')).toThrow(/conv1_1: bias has shape \[5\], expected 4 values/);
   });
 
+  it('reads convolution_param.group and expands the CAM model’s grouped CAM_conv', () => {
+    expect(caffeGapNet.layers.find((l) => l.name === 'CAM_conv')!.groups).toBe(2);
+    expect(caffeGapNet.layers.find((l) => l.name === 'conv5_3')!.groups).toBe(1);
+    const mapped = mapWeights(caffeGapNet, 'vgg16-gap');
+    const camConv = mapped.layers.find((l) => l.name === 'CAM_conv')!;
+    expect(camConv.sourceShape).toEqual([12, 4, 3, 3]);
+    expect(camConv.kernel.shape).toEqual([3, 3, 8, 12]);
+    expect(camConv.groups).toBe(2);
+    // Without the stated group the same blob does not fit, and the error says why.
+    const ungrouped = { ...caffeGapNet, layers: caffeGapNet.layers.map((l) => (l.name === 'CAM_conv' ? { ...l, groups: 1 } : l)) };
+    expect(() => mapWeights(ungrouped, 'vgg16-gap')).toThrow(
+      /CAM_conv: its kernel takes 4 input channels but the layer before gives 8 \(a grouped convolution of 2 groups\? the file states no group\)/,
+    );
+  });
+
   it('does not change the source net', () => {
     const before = caffeNet.layers[0].tensors[0].data.slice();
     mapWeights(caffeNet, 'vgg16');
