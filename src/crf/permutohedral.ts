@@ -164,17 +164,16 @@ function findBlurNeighbours(table: LatticeKeyTable, d: number): Int32Array {
 
 /** Starts of the runs of consecutive points that share one simplex (same d+1 vertices), plus N. */
 function findRuns(offsets: Int32Array, n: number, stride: number): Int32Array {
-  const starts: number[] = [0];
-  for (let i = 1; i < n; i++) {
-    for (let r = 0; r < stride; r++) {
-      if (offsets[i * stride + r] !== offsets[(i - 1) * stride + r]) {
-        starts.push(i);
-        break;
-      }
-    }
-  }
-  starts.push(n);
-  return Int32Array.from(starts);
+  const startsRun = (i: number) => {
+    for (let r = 0; r < stride; r++) if (offsets[i * stride + r] !== offsets[(i - 1) * stride + r]) return true;
+    return false;
+  };
+  let count = 1;
+  for (let i = 1; i < n; i++) if (startsRun(i)) count++;
+  const starts = new Int32Array(count + 1);
+  for (let i = 1, k = 1; i < n; i++) if (startsRun(i)) starts[k++] = i;
+  starts[count] = n;
+  return starts;
 }
 
 /** Options of {@link PermutohedralLattice.compute}. */
