@@ -69,18 +69,20 @@ export interface CamCrfResult {
   readonly probabilities: Float32Array;
 }
 
-function assertHeatmapsMatch(image: CrfImage, heatmaps: readonly Heatmap[]): void {
-  if (heatmaps.length === 0) throw new RangeError('refineCamWithCrf: give at least one heatmap');
+/** Checks that there is at least one heatmap, all of `width × height`, with values in [0, 1]. */
+function assertHeatmaps(heatmaps: readonly Heatmap[], width: number, height: number, what: string): void {
+  if (heatmaps.length === 0) throw new RangeError(`${what}: give at least one heatmap`);
   heatmaps.forEach((h, c) => {
-    if (h.width !== image.width || h.height !== image.height || h.data.length !== image.width * image.height) {
+    if (h.width !== width || h.height !== height || h.data.length !== width * height) {
       throw new RangeError(
-        `refineCamWithCrf: heatmap ${c} is ${h.width}×${h.height} (${h.data.length} values); expected the image size ${image.width}×${image.height} (${image.width * image.height} values) — resize it first`,
+        `${what}: heatmap ${c} is ${h.width}×${h.height} (${h.data.length} values); expected ${width}×${height} (${width * height} values)` +
+          (what === 'refineCamWithCrf' ? ', the image size — resize it first' : ', the size of heatmap 0'),
       );
     }
     for (let i = 0; i < h.data.length; i++) {
       const v = h.data[i];
       if (!(v >= 0 && v <= 1)) {
-        throw new RangeError(`refineCamWithCrf: heatmap ${c} value ${v} at pixel ${i} is outside [0, 1]`);
+        throw new RangeError(`${what}: heatmap ${c} value ${v} at pixel ${i} is outside [0, 1]`);
       }
     }
   });
@@ -89,8 +91,13 @@ function assertHeatmapsMatch(image: CrfImage, heatmaps: readonly Heatmap[]): voi
 /**
  * Label probabilities from class heatmaps (formula in the module comment): `(K+1) × N`,
  * `[label][pixel]`, label 0 the background.
+ *
+ * @throws RangeError when there is no heatmap, sizes differ, a value leaves [0, 1], or an option
+ *   is out of range.
  */
 export function camLabelProbabilities(heatmaps: readonly Heatmap[], options: CamCrfOptions = {}): Float32Array {
+  if (heatmaps.length > 0) assertHeatmaps(heatmaps, heatmaps[0].width, heatmaps[0].height, 'camLabelProbabilities');
+  else assertHeatmaps(heatmaps, 0, 0, 'camLabelProbabilities');
   const background = options.background ?? 'complement';
   const power = options.backgroundPower ?? 1;
   const constant = options.backgroundConstant ?? 0.5;
@@ -139,7 +146,7 @@ export function refineCamWithCrf(image: CrfImage, heatmaps: Heatmap | readonly H
   if (image.channels !== undefined && image.channels !== 3) {
     throw new RangeError(`refineCamWithCrf: the image must have 3 channels (RGB), got ${image.channels}`);
   }
-  assertHeatmapsMatch(image, maps);
+  assertHeatmaps(maps, image.width, image.height, 'refineCamWithCrf');
   const crf = new DenseCRF2D(image.width, image.height, maps.length + 1);
   const probabilities = camLabelProbabilities(maps, options);
   crf.setUnaryEnergy(

@@ -110,7 +110,11 @@ describe('refineCamWithCrf', () => {
   it('rejects heatmaps of another size, values outside [0, 1], and non-RGB images', () => {
     const { rgb } = diskScene();
     const small = makeHeatmap(24, 20, new Float32Array(480));
-    expect(() => refineCamWithCrf({ width, height, data: rgb }, small)).toThrow(/24×20 .*expected the image size 48×40/);
+    expect(() => refineCamWithCrf({ width, height, data: rgb }, small)).toThrow(/24×20 .*expected 48×40 .*the image size/);
+    expect(() => camLabelProbabilities([makeHeatmap(2, 1, new Float32Array(2)), makeHeatmap(1, 2, new Float32Array(2))])).toThrow(
+      /heatmap 1 is 1×2.*expected 2×1/,
+    );
+    expect(() => camLabelProbabilities([])).toThrow(/at least one heatmap/);
     const bad = makeHeatmap(width, height, new Float32Array(n).fill(1.5));
     expect(() => refineCamWithCrf({ width, height, data: rgb }, bad)).toThrow(/outside \[0, 1\]/);
     expect(() => refineCamWithCrf({ width, height, data: rgb, channels: 4 }, [])).toThrow(/3 channels/);
