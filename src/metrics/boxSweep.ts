@@ -49,7 +49,8 @@ function pixelsByLastThreshold(data: Float32Array, grid: Float64Array, scale: nu
   const step = grid.length > 1 ? grid[1] * scale : scale;
   const top = count - 1;
   for (let p = 0; p < data.length; p++) {
-    // lastCutoffBelow, inlined (hot loop): max{i : cutoffs[i] < v}
+    // the last threshold v passes: max{i : cutoffs[i] < v}, −1 if none; an estimate ⌈v/step⌉ − 1
+    // corrected against the exact float32 cut-offs
     const v = data[p];
     let i = -1;
     if (scale > 0) {

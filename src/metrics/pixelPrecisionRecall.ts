@@ -63,7 +63,7 @@ export function pixelScoreHistograms(
   const top = cutoffs.length;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    // bin of v: max{i : cutoff(τ_i) ≤ v}, and T for v ≥ 1 (see histogramBin)
+    // bin of v, as np.histogram with edges τ_0 … τ_{T−1}, 1: max{i : cutoff(τ_i) ≤ v}, and T for v ≥ 1
     let bin = v >= 1 ? top : Math.floor(v / step);
     if (bin < top) {
       if (bin > top - 1) bin = top - 1;
