@@ -29,14 +29,13 @@ export async function topK(model: tf.LayersModel, images: tf.Tensor4D, k = 5): P
     }
     const [values, indices, probabilities] = tf.tidy(() => {
       const best = tf.topk(logits, k, true);
-      const p = tf.gather(tf.softmax(logits), best.indices, 1, 1);
-      return [best.values, best.indices, p];
+      return [best.values, best.indices, tf.softmax(logits)];
     });
     const [z, c, p] = await Promise.all([values.array(), indices.array(), probabilities.array()]);
     tf.dispose([values, indices, probabilities]);
     return (c as number[][]).map((row, b) => ({
       classes: row,
-      scores: (p as number[][])[b],
+      scores: row.map((index) => (p as number[][])[b][index]),
       logits: (z as number[][])[b],
     }));
   } finally {
