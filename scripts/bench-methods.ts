@@ -5,7 +5,7 @@
  * alternately with the forward pass so that the load of a shared machine affects both alike. CAM
  * runs on VGG16-GAP (its ratio is to the VGG16-GAP forward pass), the others on VGG16.
  *
- *   npm run bench:methods -- [--runs 5] [--warmup 2] [--size 224] [--with-score-cam]
+ *   npm run bench:methods -- [--runs 5] [--warmup 2] [--size 224] [--with-score-cam] [--only gradCam,cam]
  *
  * Score-CAM needs one masked forward pass per channel of conv5_3 (512 per image): it is skipped
  * unless --with-score-cam is given, and then timed once. Prints a table; asserts nothing. The
@@ -35,6 +35,8 @@ interface Args {
   warmup: number;
   size: number;
   withScoreCam: boolean;
+  /** Method names to run (all when empty). */
+  only: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -50,6 +52,7 @@ function parseArgs(argv: readonly string[]): Args {
     warmup: value('--warmup', 2),
     size: value('--size', 224),
     withScoreCam: argv.includes('--with-score-cam'),
+    only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1] ?? '').split(',').filter((m) => m !== '') : [],
   };
 }
 
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
     n = runs,
     w = warmup,
   ): Promise<void> => {
+    if (args.only.length > 0 && !args.only.includes(method.split(' ')[0])) return;
     const t = await timePaired(run, forward[model], n, w);
     const wall = (list: Timing[]): number => median(list.map((x) => x.wall));
     const cpu = (list: Timing[]): number => median(list.map((x) => x.cpu));
