@@ -4,6 +4,8 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../../src/convert/convertFile';
+import { convertToModel } from '../../src/convert/convertModel';
+import { readKerasH5 } from '../../src/convert/readKerasH5';
 import { loadConvertedModel, writeConvertedModel } from '../../src/convert/writeConvertedModel';
 import { forward, maxAbsDiff, readFixture, readReference, referenceFeaturesNhwc, tinyBuilder } from './tinyVgg';
 
@@ -128,6 +130,27 @@ describe('written folder', () => {
     bin[0] ^= 1;
     fs.writeFileSync(path.join(dir, 'weights.bin'), bin);
     await expect(loadConvertedModel(dir)).rejects.toThrow(/weights\.bin: SHA-256 .* does not match/);
+  });
+
+  it("doesn't leak: convertToModel + dispose, and loadConvertedModel + preprocess + dispose", async () => {
+    const kerasRef = readReference('keras_vgg16_reference.json');
+    const net = readKerasH5(readFixture(kerasRef.files.keras2));
+    const before = tf.memory().numTensors;
+    convertToModel(net, 'vgg16', { build: tinyBuilder(kerasRef) }).model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const converted = convertFile(readFixture('tiny_vgg16_v1.caffemodel'), { from: 'caffe', arch: 'vgg16', build });
+    const dir = path.join(tmp, 'leak-load');
+    await writeConvertedModel(converted.model, dir, {
+      name: 'leak-load', arch: 'vgg16', classes: converted.classes, inputSize: converted.inputSize,
+      preprocessing: converted.preprocessing, source: converted.source,
+    });
+    converted.model.dispose();
+    const beforeLoad = tf.memory().numTensors;
+    const loaded = await loadConvertedModel(dir);
+    const rgb = tf.zeros([8, 8, 3]) as tf.Tensor3D;
+    tf.dispose([loaded.preprocess(rgb), rgb]);
+    loaded.model.dispose();
+    expect(tf.memory().numTensors).toBe(beforeLoad);
   });
 
   it("doesn't leak: convertFile + dispose, and writeConvertedModel", async () => {
