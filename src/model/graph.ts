@@ -118,11 +118,17 @@ function producer(st: tf.SymbolicTensor): Step | undefined {
 class GraphWalker {
   /** Inner input tensor id of a nested model → the outer tensor fed to it. */
   readonly aliasOf = new Map<number, tf.SymbolicTensor>();
-  readonly opaqueNested: string[] = [];
+  /** Nested models run as one block (applied more than once, so their inner graph is ambiguous). */
+  readonly opaqueNested = new Set<string>();
+  /** Nested model → id of the first output of the one application whose inner graph is expanded. */
+  private readonly expandedAt = new Map<tf.LayersModel, number>();
 
   constructor(private readonly rootInput: tf.SymbolicTensor) {}
 
-  /** Steps computing `target`, in topological order (iterative DFS, so deep graphs are fine). */
+  /**
+   * Steps computing `target`, in topological order (depth-first; the recursion is as deep as the
+   * longest path, a few hundred frames for the deepest Keras applications).
+   */
   stepsTo(target: tf.SymbolicTensor): Step[] {
     const order: Step[] = [];
     const done = new Set<number>();
@@ -142,8 +148,13 @@ class GraphWalker {
       }
       for (const o of step.outputs) done.add(o.id);
       const layer = step.layer as Layer;
-      const firstUse = isNestedModel(layer) && layer.inputs.every((inner) => !this.aliasOf.has(inner.id));
-      if (isNestedModel(layer) && firstUse && layer.inputs.length === step.inputs.length) {
+      const expandable =
+        isNestedModel(layer) &&
+        layer.inputs.length === step.inputs.length &&
+        (this.expandedAt.get(layer) ?? step.outputs[0].id) === step.outputs[0].id &&
+        !this.opaqueNested.has(layer.name);
+      if (isNestedModel(layer) && expandable) {
+        this.expandedAt.set(layer, step.outputs[0].id);
         layer.inputs.forEach((inner, i) => this.aliasOf.set(inner.id, step.inputs[i]));
         layer.outputs.forEach((inner, i) => {
           visit(inner);
@@ -151,7 +162,7 @@ class GraphWalker {
         });
         return;
       }
-      if (isNestedModel(layer)) this.opaqueNested.push(layer.name);
+      if (isNestedModel(layer)) this.opaqueNested.add(layer.name);
       for (const input of step.inputs) visit(input);
       order.push(step);
     };
@@ -281,9 +292,9 @@ function buildPlan(model: tf.LayersModel): ModelPlan {
       return info;
     },
     calls(mode: RunMode): ReadonlyMap<Layer, LayerCall> {
-      if (mode === 'guided' && walker.opaqueNested.length > 0) {
+      if (mode === 'guided' && walker.opaqueNested.size > 0) {
         throw new Error(
-          `guided backpropagation must replace every ReLU, but the nested model(s) ${walker.opaqueNested.join(', ')} are applied more than once and run as opaque blocks`,
+          `guided backpropagation must replace every ReLU, but the nested model(s) ${[...walker.opaqueNested].join(', ')} are applied more than once and run as opaque blocks`,
         );
       }
       let calls = lookAlikes.get(mode);

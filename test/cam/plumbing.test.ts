@@ -188,6 +188,7 @@ describe('nested models', () => {
     expect(defaultLayerName(nested)).toBe('inner_conv');
     const a = await gradCam(flat, images, { target: [0, 2], layer: 'feat' });
     const b = await gradCam(nested, images, { target: [0, 2], layer: 'inner_conv' });
+    layerActivations(nested, images, 'fc').dispose(); // a layer after the block: the block stays expanded
     const ga = await guidedBackprop(flat, images, { target: 1 });
     const gb = await guidedBackprop(nested, images, { target: 1 });
     for (let i = 0; i < 2; i++) {
@@ -197,6 +198,25 @@ describe('nested models', () => {
     images.dispose();
     flat.dispose();
     nested.dispose();
+  });
+
+  it('a block applied twice runs as one opaque block: plain methods work, guided ones say why they cannot', async () => {
+    const block = tf.sequential({ name: 'twice' });
+    block.add(tf.layers.conv2d({ inputShape: [4, 4, 2], filters: 2, kernelSize: 3, padding: 'same', activation: 'relu', name: 'shared_conv' }));
+    const input = tf.input({ shape: [4, 4, 2] });
+    const once = block.apply(input) as tf.SymbolicTensor;
+    const twice = block.apply(once) as tf.SymbolicTensor;
+    const gap = tf.layers.globalAveragePooling2d({}).apply(twice) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 2, activation: 'softmax' }).apply(gap) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    const images = seededImages(1, 4, 4, 2, 63);
+    const z = classScores(model, images);
+    const p = model.predict(images) as tf.Tensor;
+    const softmaxOfZ = tf.softmax(z);
+    expect(maxAbsDiff(softmaxOfZ.dataSync(), p.dataSync())).toBeLessThan(1e-6);
+    await expect(guidedBackprop(model, images)).rejects.toThrow(/nested model\(s\) twice are applied more than once/);
+    tf.dispose([z, p, softmaxOfZ, images]);
+    model.dispose();
   });
 });
 
