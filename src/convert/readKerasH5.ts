@@ -57,6 +57,12 @@ const CONTIGUOUS_LAYOUT = 1;
 export function readKerasH5(bytes: Uint8Array, fileName = 'h5'): SourceNet {
   const superblock = checkHdf5Header(bytes, fileName);
   checkHdf5Structure(bytes, superblock, fileName);
+  // Every jsfive step below is guarded with a message naming it; this outer guard catches the rest
+  // (jsfive throws bare strings from deep inside attribute and dataspace parsing).
+  return guard(() => readKerasLayout(bytes, fileName), fileName, 'reading the Keras layout');
+}
+
+function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
   const root = openHdf5(bytes, fileName);
   const reader = new DatasetReader(bytes, fileName);
   const rootKeys = guard(() => root.keys ?? [], fileName, 'listing the root group');
@@ -70,7 +76,7 @@ export function readKerasH5(bytes: Uint8Array, fileName = 'h5'): SourceNet {
   if (rootKeys.includes('layers')) {
     return { format: 'keras', layout: 'keras3', layers: readKeras3Layers(root, reader, fileName) };
   }
-  throw new Error(
+  throw new KerasH5Error(
     `${fileName}: an HDF5 file but not a Keras weights file: no 'layer_names' attribute, no 'model_weights' ` +
       `and no 'layers' group (root has: ${rootKeys.slice(0, 10).join(', ') || 'nothing'})`,
   );

@@ -197,18 +197,21 @@ describe('Keras h5: hostile inputs', () => {
   it('turns jsfive failures on corrupted structure into errors naming the file', () => {
     let seed = 12345;
     let refused = 0;
-    for (let trial = 0; trial < 40; trial++) {
-      const corrupted = h5.slice();
-      for (let k = 0; k < 8; k++) {
-        seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-        corrupted[48 + (seed % (corrupted.length - 48))] ^= 0xff;
-      }
-      try {
-        readKerasH5(corrupted, 'fuzz.h5');
-      } catch (error) {
-        expect(error).toBeInstanceOf(Error);
-        expect((error as Error).message).toMatch(/^fuzz\.h5: /);
-        refused++;
+    for (const file of ['tiny_vgg16_keras2.h5', 'tiny_vgg16_keras3_legacy.h5', 'tiny_vgg16_keras3.weights.h5']) {
+      const original = readFixture(file);
+      for (let trial = 0; trial < 60; trial++) {
+        const corrupted = original.slice();
+        for (let k = 0; k < 8; k++) {
+          seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+          corrupted[48 + (seed % (corrupted.length - 48))] = seed >>> 24;
+        }
+        try {
+          readKerasH5(corrupted, 'fuzz.h5');
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error);
+          expect((error as Error).message).toMatch(/^fuzz\.h5: /);
+          refused++;
+        }
       }
     }
     expect(refused).toBeGreaterThan(0);
