@@ -28,6 +28,7 @@ export * from './cam/guided-backprop';
 export * from './cam/guided-grad-cam';
 export * from './cam/top-k';
 export { defaultLayerName } from './model/graph';
+export * from './model/report';
 export type { ForwardResult } from './model/forward';
 export { classScores, layerActivations, forwardPass } from './model/forward';
 export type { LayerGradients } from './model/gradients';

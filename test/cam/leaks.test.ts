@@ -50,6 +50,7 @@ describe("every export doesn't leak", () => {
     await expectNoLeak('layerGradients', () => lib.layerGradients(model, images, 'c2', targets));
     await expectNoLeak('inputGradients', () => lib.inputGradients(model, images, targets, true));
     await expectNoLeak('defaultLayerName', () => lib.defaultLayerName(model));
+    await expectNoLeak('plumbingReport', () => lib.plumbingReport(model));
   });
 
   it("targets, guidedRelu and the core helpers don't leak", async () => {

@@ -3,7 +3,7 @@
  * the default layers and logits the localization methods use on them.
  */
 import { describe, expect, it } from 'vitest';
-import { camStructure, classScores, defaultLayerName, gradCam, tf, vgg16, vgg16Gap } from '../../src';
+import { camStructure, classScores, defaultLayerName, gradCam, plumbingReport, tf, vgg16, vgg16Gap } from '../../src';
 
 const CONV_NAMES = ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2', 'conv3_3', 'conv4_1', 'conv4_2', 'conv4_3', 'conv5_1', 'conv5_2', 'conv5_3'];
 
@@ -28,6 +28,11 @@ describe('vgg16', () => {
     expect(model.getLayer('pool5').outputShape).toEqual([null, 1, 1, 512]);
     expect(model.getLayer('fc8').getConfig().activation).toBe('softmax');
     expect(defaultLayerName(model)).toBe('conv5_3');
+    const report = plumbingReport(model);
+    expect(report.defaultLayer).toBe('conv5_3');
+    expect(report.defaultLayerShape).toEqual([null, 2, 2, 512]);
+    expect(report.scores).toBe("the logits of 'fc8' (its softmax skipped)");
+    expect(report.layers).toEqual(names);
     model.dispose();
   });
 
