@@ -118,7 +118,7 @@ function locatePoint(features: Float32Array, n: number, d: number, i: number, s:
     }
   }
 
-  barycentric.fill(0);
+  for (let k = 0; k <= d + 1; k++) barycentric[k] = 0;
   for (let k = 0; k <= d; k++) {
     const v = f32(f32(elevated[k] - rem0[k]) * down); // rem0 may have wrapped: recompute
     barycentric[d - rank[k]] += v;
@@ -288,14 +288,17 @@ export class PermutohedralLattice {
       locatePoint(features, n, d, i, s);
       const base = i * (d + 1);
       if (sameSimplexAsPrevious(s, d)) {
-        offsets.copyWithin(base, base - (d + 1), base);
+        for (let r = 0; r <= d; r++) offsets[base + r] = offsets[base - (d + 1) + r];
       } else {
         for (let r = 0; r <= d; r++) {
           for (let k = 0; k < d; k++) s.key[k] = s.rem0[k] + s.canonical[r * (d + 1) + s.rank[k]];
           offsets[base + r] = table.find(s.key, 0, true) + 1;
         }
-        s.previousRem0.set(s.rem0);
-        s.previousRank.set(s.rank);
+        // (plain loops: TypedArray.set costs a builtin call per point)
+        for (let k = 0; k <= d; k++) {
+          s.previousRem0[k] = s.rem0[k];
+          s.previousRank[k] = s.rank[k];
+        }
       }
       for (let r = 0; r <= d; r++) weights[base + r] = s.barycentric[r];
     }
