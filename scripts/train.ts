@@ -4,7 +4,8 @@
  *   npm run train -- --model cam|gradcam [--epochs 9] [--epoch-size 4000] [--batch 32] [--lr 0.001]
  *                    [--seed 0] [--threads N] [--fresh] [--val-size 400] [--test-size 1000]
  *                    [--checkpoint DIR (default .cache/train/<name>)] [--ship DIR|none (default weights/<name>)]
- *                    [--bn-images 512]
+ *                    [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
+ *                    (a second run continuing from another's weights on new images, N = images it used)
  *                    [--finish]  (train no further: evaluate and ship the last checkpoint of this run,
  *                                 e.g. when the machine is too slow to complete the schedule in time)
  *
@@ -56,6 +57,10 @@ interface Args {
   finish: boolean;
   /** Train images for the precise batch-norm statistics before the final evaluation. */
   bnImages: number;
+  /** Start from the weights of this checkpoint folder instead of a fresh initialisation. */
+  initFrom?: string;
+  /** First train-sample index (a continuation uses images after those of the earlier run). */
+  dataOffset: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -89,6 +94,8 @@ function parseArgs(argv: string[]): Args {
     ship: get('--ship'),
     finish: argv.includes('--finish'),
     bnImages: num('--bn-images', 512),
+    initFrom: get('--init-from'),
+    dataOffset: get('--data-offset') === undefined ? 0 : num('--data-offset', 0),
   };
 }
 
@@ -161,7 +168,7 @@ function formatDuration(seconds: number): string {
 }
 
 function sameRun(a: Args, b: Args): boolean {
-  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size'];
+  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset'];
   return keys.every((k) => a[k] === b[k]);
 }
 
@@ -215,7 +222,11 @@ async function main(): Promise<void> {
     console.log(`[train] resuming after epoch ${state.epochsDone} from ${ckptDir}`);
   } else {
     if (previous !== undefined && !args.fresh) console.log('[train] checkpoint found with other arguments: starting over');
-    model = build({ inputSize: args.size, classes: classes.length, seed: args.seed });
+    model =
+      args.initFrom === undefined
+        ? build({ inputSize: args.size, classes: classes.length, seed: args.seed })
+        : await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(path.resolve(args.initFrom))));
+    if (args.initFrom !== undefined) console.log(`[train] starting from the weights in ${args.initFrom}`);
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   }
 
@@ -238,7 +249,7 @@ async function main(): Promise<void> {
       const n = Math.min(args.batch, args.epochSize - b * args.batch);
       lr = cosineLr(args.lr, epoch * stepsPerEpoch + b, totalSteps);
       setLearningRate(optimizer, lr);
-      const { x, labels } = benchmarkBatch(bench, 'train', epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
+      const { x, labels } = benchmarkBatch(bench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
       const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes.length));
       const [loss, acc] = (await model.trainOnBatch(x, y)) as number[];
       tf.dispose([x, y]);
@@ -269,7 +280,7 @@ async function main(): Promise<void> {
 
   const valMoving = await benchmarkTop1(model, bench, 'val', args.valSize, SCALE, OFFSET);
   // Train images never used for training: indices after the last epoch's.
-  await recalibrateBatchNorm(model, bench, args.bnImages, args.epochs * args.epochSize);
+  await recalibrateBatchNorm(model, bench, args.bnImages, args.dataOffset + args.epochs * args.epochSize);
   const test = await benchmarkTop1(model, bench, 'test', args.testSize, SCALE, OFFSET);
   const val = await benchmarkTop1(model, bench, 'val', args.valSize, SCALE, OFFSET);
   console.log(`[train] precise batch-norm statistics from ${args.bnImages} train images: val top-1 ${(valMoving.top1 * 100).toFixed(2)}% → ${(val.top1 * 100).toFixed(2)}%`);
@@ -295,6 +306,11 @@ async function ship(
   for (const f of ['model.json', shard]) files[f] = sha256(new Uint8Array(fs.readFileSync(path.join(dir, f))));
   const manifestPath = path.join(dir, 'manifest.json');
   const trainImages = state.epochsDone * args.epochSize;
+  const earlierStatePath = args.initFrom === undefined ? undefined : path.join(path.resolve(args.initFrom), 'state.json');
+  const earlier =
+    earlierStatePath !== undefined && fs.existsSync(earlierStatePath)
+      ? (JSON.parse(fs.readFileSync(earlierStatePath, 'utf8')) as State)
+      : undefined;
   const manifest: WeightsManifest = {
     name,
     description:
@@ -309,10 +325,14 @@ async function ship(
     layers: { lastConv: args.model === 'cam' ? CAM_DEFAULT_LAST_CONV : GRADCAM_DEFAULT_LAST_CONV, logits: 'fc' },
     training: {
       data:
-        `wsol-lab synthetic benchmark (src/bench), ${args.size}×${args.size}, seed ${args.seed}: ${trainImages} train-split images, ` +
-        `each seen once (epoch e = samples e·${args.epochSize}…), on the ${BACKGROUND_SPLITS.train.length} train photographs; ` +
+        `wsol-lab synthetic benchmark (src/bench), ${args.size}×${args.size}, seed ${args.seed}: ${trainImages} train-split images ` +
+        `${earlier === undefined ? '' : `(after ${earlier.epochsDone * earlier.args.epochSize} in an earlier run, see previousRun) `}` +
+        `each seen once (epoch e = samples ${args.dataOffset} + e·${args.epochSize}…), on the ${BACKGROUND_SPLITS.train.length} train photographs; ` +
         `both icon styles; val/test photographs never used in training`,
-      command: `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}`,
+      command:
+        `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}` +
+        (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
+      ...(earlier === undefined ? {} : { previousRun: { args: { ...earlier.args }, history: earlier.history, trainingSeconds: Math.round(earlier.seconds) } }),
       ...(state.epochsDone < args.epochs
         ? { stoppedEarly: `schedule of ${args.epochs} epochs cut after epoch ${state.epochsDone} with --finish` }
         : {}),
