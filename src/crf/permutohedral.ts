@@ -41,7 +41,6 @@ interface BuildScratch {
   /** elevated − rem0 (float32), before wrapping. */
   readonly residual: Float32Array;
   readonly barycentric: Float32Array;
-  readonly canonical: Int32Array;
   readonly key: Int32Array;
   readonly previousRem0: Float32Array;
   readonly previousRank: Int32Array;
@@ -51,12 +50,6 @@ function makeBuildScratch(d: number): BuildScratch {
   const invStdDev = f32(Math.sqrt(2 / 3) * (d + 1));
   const scale = new Float32Array(d);
   for (let i = 0; i < d; i++) scale[i] = (1 / Math.sqrt((i + 2) * (i + 1))) * invStdDev;
-  // Canonical simplex: row r holds the coordinates of the remainder-r vertex, by rank.
-  const canonical = new Int32Array((d + 1) * (d + 1));
-  for (let r = 0; r <= d; r++) {
-    for (let j = 0; j <= d - r; j++) canonical[r * (d + 1) + j] = r;
-    for (let j = d - r + 1; j <= d; j++) canonical[r * (d + 1) + j] = r - (d + 1);
-  }
   return {
     scale,
     elevated: new Float32Array(d + 1),
@@ -64,7 +57,6 @@ function makeBuildScratch(d: number): BuildScratch {
     rank: new Int32Array(d + 1),
     residual: new Float32Array(d + 1),
     barycentric: new Float32Array(d + 2),
-    canonical,
     key: new Int32Array(d + 1),
     previousRem0: new Float32Array(d + 1).fill(NaN),
     previousRank: new Int32Array(d + 1),
@@ -290,9 +282,15 @@ export class PermutohedralLattice {
       if (sameSimplexAsPrevious(s, d)) {
         for (let r = 0; r <= d; r++) offsets[base + r] = offsets[base - (d + 1) + r];
       } else {
-        for (let r = 0; r <= d; r++) {
-          for (let k = 0; k < d; k++) s.key[k] = s.rem0[k] + s.canonical[r * (d + 1) + s.rank[k]];
-          offsets[base + r] = table.find(s.key, 0, true) + 1;
+        // Vertex r of the simplex is rem0 + c_r(rank), c_r = the canonical simplex's vertex r:
+        // coordinate k gets r if rank_k ≤ d − r, else r − (d + 1). Walk r = 0 … d: each step adds
+        // 1 to every coordinate except the one of rank d + 1 − r, which drops by d.
+        const { key, rem0, rank } = s;
+        for (let k = 0; k < d; k++) key[k] = rem0[k];
+        offsets[base] = table.find(key, 0, true) + 1;
+        for (let r = 1; r <= d; r++) {
+          for (let k = 0; k < d; k++) key[k] += rank[k] === d + 1 - r ? -d : 1;
+          offsets[base + r] = table.find(key, 0, true) + 1;
         }
         // (plain loops: TypedArray.set costs a builtin call per point)
         for (let k = 0; k <= d; k++) {
