@@ -93,13 +93,15 @@ function usageError(problem: string): Error {
   return new Error(`${problem}\n${CONVERT_USAGE}`);
 }
 
-/** Reads a model file after checking that it is a regular file of a supported size. */
+/** Reads a model file after checking that it is a regular file of a supported size (no copy is made). */
 export function readModelFile(file: string): Uint8Array {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file`);
   const stat = fs.statSync(file);
   if (!stat.isFile()) throw new Error(`${file}: not a regular file`);
   if (stat.size > MAX_MODEL_FILE_BYTES) throw new RangeError(`${file}: ${stat.size} bytes is more than the ${MAX_MODEL_FILE_BYTES} bytes supported`);
-  return new Uint8Array(fs.readFileSync(file));
+  // A Node Buffer (a Uint8Array) read once and never copied: protobufjs then hands out blob views into
+  // it, and jsfive gets its whole ArrayBuffer.
+  return fs.readFileSync(file);
 }
 
 /** Options of {@link runConvertCli}. */
