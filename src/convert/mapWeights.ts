@@ -5,8 +5,9 @@
  * Caffe: kernels `(out, in, kh, kw)` → `(kh, kw, in, out)`, InnerProduct `(out, in)` → `(in, out)`,
  * and VGG16's fc6, which reads pool5 flattened as `(C, H, W)`, has its input rows reordered for the
  * `(H, W, C)` flatten of tfjs (see caffeLayout.ts); a grouped convolution (`convolution_param.group`,
- * 2 on the CAM model's CAM_conv) is expanded to its dense equivalent (groupedKernel.ts). Keras: already in tfjs' layout; names mapped by
- * {@link archNameOfKerasLayer}, or by creation order for a Keras 3 `.weights.h5` that stores no names.
+ * 2 on the CAM model's CAM_conv) is expanded to its dense equivalent (groupedKernel.ts).
+ * Keras: already in tfjs' layout; names mapped by {@link archNameOfKerasLayer}, or by creation order
+ * for a Keras 3 `.weights.h5` that stores no names.
  */
 import { ARCH_LAYERS, ConvertArch, archNameOfKerasLayer } from './architectures';
 import { caffeConvKernelToTfjs, caffeFlattenedInnerProductToTfjs, caffeInnerProductToTfjs } from './caffeLayout';
