@@ -94,8 +94,9 @@ function locatePoint(features: Float32Array, n: number, d: number, i: number, s:
   for (let a = 0; a < d; a++) {
     const da = residual[a];
     for (let b = a + 1; b <= d; b++) {
-      if (da < residual[b]) rank[a]++;
-      else rank[b]++;
+      const aBelow = +(da < residual[b]); // 0 or 1, without a branch
+      rank[a] += aBelow;
+      rank[b] += 1 - aBelow;
     }
   }
 
