@@ -34,7 +34,10 @@ function maskedScores(model: tf.LayersModel, image: tf.Tensor4D, masks: tf.Tenso
   });
 }
 
-/** The channel weights softmax_k(y(X ⊙ H_k)) of one image, `[K]`. */
+/**
+ * The channel weights softmax_k(y(X ⊙ H_k)) of one image, `[K]`. Channels whose map is constant
+ * have the all-zero mask, so they share one forward pass of the blank image.
+ */
 function scoreWeights(
   model: tf.LayersModel,
   image: tf.Tensor4D,
@@ -48,15 +51,23 @@ function scoreWeights(
     const perChannel = tf.transpose(activations, [2, 0, 1]) as tf.Tensor3D;
     return normalizeMaps(upsampleMaps(perChannel, height, width), 0);
   });
-  const scores: tf.Tensor1D[] = [];
   try {
-    for (let start = 0; start < channels; start += batchSize) {
-      const size = Math.min(batchSize, channels - start);
-      scores.push(tf.tidy(() => maskedScores(model, image, tf.slice(masks, [start, 0, 0], [size, -1, -1]), target)));
+    const peaks = tf.tidy(() => tf.max(masks, [1, 2]).dataSync());
+    const varying: number[] = [];
+    for (let k = 0; k < channels; k++) if (peaks[k] > 0) varying.push(k);
+    const scores = new Float32Array(channels);
+    if (varying.length < channels) {
+      const blank = tf.tidy(() => maskedScores(model, image, tf.zeros([1, height, width]) as tf.Tensor3D, target).dataSync()[0]);
+      scores.fill(blank);
     }
-    return tf.tidy(() => tf.softmax(tf.concat(scores)) as tf.Tensor1D);
+    for (let start = 0; start < varying.length; start += batchSize) {
+      const chunk = varying.slice(start, start + batchSize);
+      const values = tf.tidy(() => maskedScores(model, image, tf.gather(masks, chunk) as tf.Tensor3D, target).dataSync());
+      chunk.forEach((k, i) => (scores[k] = values[i]));
+    }
+    return tf.tidy(() => tf.softmax(tf.tensor1d(scores)) as tf.Tensor1D);
   } finally {
-    tf.dispose([masks, ...scores]);
+    masks.dispose();
   }
 }
 

@@ -31,6 +31,14 @@ import { flattenModel, gapModel, maxAbsDiff, reluNormalize, seededImages, seeded
 describe('Score-CAM', () => {
   it('equals softmax_k(z_c(X ⊙ H_k)) weighting, computed one masked image at a time', async () => {
     const model = gapModel(6, 2, 4, 3, 81);
+    // Channel 1 constant (zero kernel, bias 0.3) and channel 2 dead (bias −10): both get blank masks.
+    const [kernel, bias] = model.getLayer('feat').getWeights().map((w) => w.arraySync()) as [number[][][][], number[]];
+    kernel.forEach((row) => row.forEach((col) => col.forEach((inputs) => (inputs[1] = 0))));
+    bias[1] = 0.3;
+    bias[2] = -10;
+    const newWeights = [tf.tensor4d(kernel), tf.tensor1d(bias)];
+    model.getLayer('feat').setWeights(newWeights);
+    tf.dispose(newWeights);
     const images = seededImages(1, 6, 6, 2, 82);
     const c = 2;
     const A = layerActivations(model, images, 'feat');
@@ -45,6 +53,7 @@ describe('Score-CAM', () => {
       scores.push(z.dataSync()[c]);
       tf.dispose([masked, z]);
     }
+    expect(scores[1]).toBeCloseTo(scores[2], 6); // both are the score of the blank image
     const m = Math.max(...scores);
     const e = scores.map((s) => Math.exp(s - m));
     const w = e.map((v) => v / e.reduce((x, y) => x + y));
