@@ -216,6 +216,14 @@ function makeRows(options: EvaluateDatasetOptions): RowState[] {
 
 type Timings = { -readonly [K in Exclude<keyof EvaluationTimings, 'total' | 'cpu'>]: number };
 
+/** What every batch of a run shares. */
+interface RunContext {
+  readonly options: EvaluateDatasetOptions;
+  /** The model on raw RGB in [0, 1], for the faithfulness metrics. */
+  readonly classifier: ClassifierFn;
+  readonly time: Timings;
+}
+
 /** Everything one batch shares between the methods. */
 interface BatchContext {
   readonly batch: Batch;
@@ -231,7 +239,7 @@ async function accumulateInto(
   ctx: BatchContext,
   b: number,
   heatmap: Heatmap,
-  run: { options: EvaluateDatasetOptions; classifier: ClassifierFn; time: Timings },
+  run: RunContext,
 ): Promise<void> {
   const item = ctx.batch.items[b];
   const sample: EvaluationSample = {
@@ -257,7 +265,7 @@ async function evaluateMethods(
   input: tf.Tensor4D,
   ctx: BatchContext,
   rows: readonly RowState[],
-  run: { options: EvaluateDatasetOptions; classifier: ClassifierFn; time: Timings },
+  run: RunContext,
 ): Promise<void> {
   const { options, time } = run;
   const perMethod = options.refiner !== undefined ? 2 : 1;
@@ -313,7 +321,7 @@ export async function evaluateDataset(
   const items = dataset.items.slice(0, options.limit ?? dataset.items.length);
   const rows = makeRows(options);
   const time: Timings = { decode: 0, classify: 0, methods: 0, refine: 0, metrics: 0, faithfulness: 0 };
-  const run = { options, classifier: rawPixelClassifier(loaded), time };
+  const run: RunContext = { options, classifier: rawPixelClassifier(loaded), time };
   const classCount = loaded.manifest.classes.length;
   let top1 = 0;
   let top5 = 0;
