@@ -70,22 +70,25 @@ export function assertKernelType(value: string): asserts value is KernelType {
 export class DenseKernel {
   readonly normalization: Normalization;
   readonly filter: DenseFilter;
-  /** Per-point normalisation factor: 1/(n+1e-20), 1/√(n+1e-20), or unused for NONE. */
+  /** Per-point normalisation factor: 1/(n+1e-20) or 1/√(n+1e-20); empty for NONE (unused). */
   private readonly norm: Float32Array;
-  /** `K̃ 1`, for {@link DenseKernel.applyToMarginals}. */
-  private readonly filteredOnes: Float32Array;
+  /** `K̃ 1`, made on first use by {@link DenseKernel.applyToMarginals}. */
+  private filteredOnes: Float32Array | undefined;
 
   constructor(filter: DenseFilter, normalization: Normalization = 'SYMMETRIC') {
     assertNormalization(normalization);
     this.filter = filter;
     this.normalization = normalization;
     const n = filter.pointCount;
+    if (normalization === 'NONE') {
+      this.norm = new Float32Array(0);
+      return;
+    }
     this.norm = filter.compute(new Float32Array(n).fill(1), 1);
     for (let i = 0; i < n; i++) {
       const s = this.norm[i] + 1e-20;
       this.norm[i] = normalization === 'SYMMETRIC' ? 1 / Math.sqrt(s) : 1 / s;
     }
-    this.filteredOnes = this.apply(new Float32Array(n).fill(1), 1, new Float32Array(n));
   }
 
   /**
@@ -97,6 +100,7 @@ export class DenseKernel {
     const n = this.filter.pointCount;
     const head = (labelCount - 1) * n;
     this.apply(q.subarray(0, head), labelCount - 1, out.subarray(0, head));
+    if (this.filteredOnes === undefined) this.filteredOnes = this.apply(new Float32Array(n).fill(1), 1, new Float32Array(n));
     const ones = this.filteredOnes;
     for (let i = 0; i < n; i++) {
       let rest = ones[i];
