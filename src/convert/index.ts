@@ -9,6 +9,7 @@ export { readCaffemodel } from './readCaffemodel';
 export type { Hdf5Superblock } from './hdf5Header';
 export { checkHdf5Header } from './hdf5Header';
 export { readKerasH5 } from './readKerasH5';
+export { KERAS_WEIGHTS_MEMBER, isZipArchive, storedZipMember } from './kerasArchive';
 export { caffeConvKernelToTfjs, caffeInnerProductToTfjs, caffeFlattenedInnerProductToTfjs } from './caffeLayout';
 export { expandGroupedKernel } from './groupedKernel';
 export type { ConvertArch, ArchLayers, ArchModelOptions } from './architectures';

@@ -8,7 +8,8 @@
  * - `keras-h5-model`: the legacy whole-model file of `model.save('x.h5')` (Keras 2 and Keras 3): the
  *   same structure under `model_weights/`;
  * - `keras3`: Keras 3 `save_weights('x.weights.h5')`: `layers/<key>/vars/0, 1, …`, the layer's
- *   name in the `name` attribute of its `vars` group.
+ *   name in the `name` attribute of its `vars` group — also inside a Keras 3 `.keras` archive, whose
+ *   stored member `model.weights.h5` is read in place ({@link storedZipMember}).
  *
  * Kernels come back as Keras stores them: Conv2D `(kh, kw, in, out)`, Dense `(in, out)` — already
  * tfjs' layout. The group structure is first walked with every node visited once
@@ -16,6 +17,7 @@
  * read here, from contiguous float32/float64 datasets whose extent is checked against the file size.
  */
 import { checkHdf5Header } from './hdf5Header';
+import { KERAS_WEIGHTS_MEMBER, isZipArchive, storedZipMember } from './kerasArchive';
 import { checkHdf5Structure } from './hdf5Structure';
 import {
   SourceLayer,
@@ -49,12 +51,15 @@ const CONTIGUOUS_LAYOUT = 1;
 /**
  * Parses a Keras `.h5` / `.weights.h5` file and returns its layers that carry weights, in file order.
  *
- * @param bytes the whole file.
+ * @param file the whole `.h5`, `.weights.h5` or `.keras` file.
  * @param fileName used in error messages.
  * @throws Error for a file that is not HDF5 (wrong magic), truncated, of an unknown Keras layout,
  *   with weights that are not contiguous little-endian floats, or whose datasets reach past the end.
  */
-export function readKerasH5(bytes: Uint8Array, fileName = 'h5'): SourceNet {
+export function readKerasH5(file: Uint8Array, fileName = 'h5'): SourceNet {
+  const inArchive = isZipArchive(file);
+  const bytes = inArchive ? storedZipMember(file, KERAS_WEIGHTS_MEMBER, fileName) : file;
+  if (inArchive) fileName = `${fileName}:${KERAS_WEIGHTS_MEMBER}`;
   const superblock = checkHdf5Header(bytes, fileName);
   checkHdf5Structure(bytes, superblock, fileName);
   // Every jsfive step below is guarded with a message naming it; this outer guard catches the rest

@@ -107,7 +107,7 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function sniffFormat(bytes: Uint8Array): string | undefined {
   const starts = (sig: number[]): boolean => sig.every((b, i) => bytes[i] === b);
   if (starts([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])) return 'an HDF5 file (Keras .h5: use --from keras)';
-  if (starts([0x50, 0x4b, 0x03, 0x04])) return 'a zip archive (a .keras or PyTorch file, not supported)';
+  if (starts([0x50, 0x4b, 0x03, 0x04])) return 'a zip archive (a Keras .keras file: use --from keras; PyTorch files are not supported)';
   if (starts([0x7b])) return 'a JSON text';
   if (starts([0x6e, 0x61, 0x6d, 0x65]) || starts([0x6c, 0x61, 0x79, 0x65, 0x72])) return 'a text .prototxt (the weights are in the .caffemodel)';
   return undefined;

@@ -116,7 +116,7 @@ describe('Keras h5: hostile inputs', () => {
   it('refuses wrong magic, naming what the file looks like', () => {
     expect(() => readKerasH5(caffemodel, 'x.caffemodel')).toThrow(/x\.caffemodel: wrong magic, not an HDF5 file/);
     expect(() => readKerasH5(new Uint8Array(0), 'empty.h5')).toThrow(/wrong magic.*an empty file/);
-    expect(() => readKerasH5(Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, 0, 0]), 'm.keras')).toThrow(/zip archive/);
+    expect(() => readCaffemodel(readFixture('tiny_vgg16.keras'))).toThrow(/a zip archive \(a Keras \.keras file: use --from keras/);
   });
 
   it('refuses a truncated file by the superblock’s end-of-file address', () => {
@@ -215,6 +215,43 @@ describe('Keras h5: hostile inputs', () => {
       }
     }
     expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe('Keras .keras archive: hostile inputs', () => {
+  const archive = readFixture('tiny_vgg16.keras');
+  /** Offset of the central directory entry of model.weights.h5. */
+  const entry = Buffer.from(archive).lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  const entryName = (): string => Buffer.from(archive.subarray(entry + 46, entry + 46 + 16)).toString();
+
+  it('finds the stored model.weights.h5 (the last central directory entry of the fixture)', () => {
+    expect(entryName()).toBe('model.weights.h5');
+    expect(readKerasH5(archive, 'm.keras').layout).toBe('keras3');
+  });
+
+  it('refuses a truncated archive, and one too short to be a zip', () => {
+    expect(() => readKerasH5(archive.subarray(0, archive.length - 10), 'm.keras')).toThrow(/m\.keras: truncated or not a zip archive: no end-of-central-directory record/);
+    expect(() => readKerasH5(Uint8Array.from([0x50, 0x4b, 3, 4, 0, 0, 0, 0]), 'm.keras')).toThrow(/no end-of-central-directory record/);
+  });
+
+  it('refuses a compressed member, a size past the end, and a missing member', () => {
+    const compressed = archive.slice();
+    compressed[entry + 10] = 8; // deflate
+    expect(() => readKerasH5(compressed, 'm.keras')).toThrow(/member model\.weights\.h5 is compressed \(method 8\)/);
+    const lying = archive.slice();
+    new DataView(lying.buffer).setUint32(entry + 20, 0x7fffffff, true);
+    new DataView(lying.buffer).setUint32(entry + 24, 0x7fffffff, true);
+    expect(() => readKerasH5(lying, 'm.keras')).toThrow(/member data \(\d+ \+ 2147483647 bytes\) reaches past the \d+-byte file/);
+    const renamed = archive.slice();
+    renamed[entry + 46 + 15] = '6'.charCodeAt(0);
+    expect(() => readKerasH5(renamed, 'm.keras')).toThrow(/no member model\.weights\.h5 \(members: metadata\.json, config\.json, model\.weights\.h6\)/);
+  });
+
+  it('names the member in errors from inside it', () => {
+    const start = Buffer.from(archive).indexOf(Buffer.from([0x89, 0x48, 0x44, 0x46]));
+    const broken = archive.slice();
+    broken[start + 8] = 9; // superblock version of the inner HDF5
+    expect(() => readKerasH5(broken, 'm.keras')).toThrow(/m\.keras:model\.weights\.h5: unknown HDF5 superblock version 9/);
   });
 });
 
