@@ -110,7 +110,10 @@ export class DenseKernel {
     return out;
   }
 
-  /** Writes `K̃ Q` for planar `Q` (`[label][point]`, labelCount × N) into `out` (may not alias Q). */
+  /**
+   * Writes `K̃ Q` for planar `Q` (`[label][point]`, labelCount × N) into `out`; with `transpose`,
+   * `K̃ᵀ Q` (densecrf's applyTranspose: reversed blur order, BEFORE and AFTER swapped).
+   */
   apply(q: Float32Array, labelCount: number, out: Float32Array, transpose = false): Float32Array {
     const scaleBefore =
       this.normalization === 'SYMMETRIC' ||
