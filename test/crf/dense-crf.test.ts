@@ -204,6 +204,19 @@ describe('DenseCRF2D invariants', () => {
     }
   });
 
+  it('DenseKernel.apply(…, transpose) is the adjoint: ⟨u, K̃v⟩ = ⟨K̃ᵀu, v⟩ for every normalisation', () => {
+    const random = prng(21);
+    const u = Float32Array.from({ length: n }, () => random() - 0.5);
+    const v = Float32Array.from({ length: n }, () => random() - 0.5);
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
+    for (const normalization of ['NONE', 'BEFORE', 'AFTER', 'SYMMETRIC'] as const) {
+      const kernel = new DenseKernel(PermutohedralLattice.init(bilateralFeatures(width, height, 6, 30, rgb), 5), normalization);
+      const left = dot(u, kernel.apply(v, 1, new Float32Array(n)));
+      const right = dot(kernel.apply(u, 1, new Float32Array(n), true), v);
+      expect(Math.abs(left - right)).toBeLessThan(1e-5 * (1 + Math.abs(left)));
+    }
+  });
+
   it('symmetrises a matrix compatibility: M and its transpose give the same Q', () => {
     const unary = unaryFromSoftmax(randomProbabilities(2, n, 11));
     const run = (compat: number[][]) => {
