@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Heatmap } from '../types';
 import { Layer, modelPlan, runSteps } from '../model/graph';
 import { checkImages, logitsOf, seedMemo } from '../model/forward';
+import { withTapeCleanup } from '../model/tape';
 import { CamOptions, finishMaps, toHeatmaps, weightedSum } from './core';
 import { resolveTargets, sumOfTargets } from './targets';
 
@@ -99,7 +100,7 @@ export async function cam(model: tf.LayersModel, images: tf.Tensor4D, options: C
     runSteps(plan.steps, memo, plan.calls('plain'), { plan, keep: new Set([info.output.id, plan.logits.id]) });
     const activations = memo.get(info.output.id) as tf.Tensor4D;
     const logits = logitsOf(plan, memo);
-    const dScores = tf.grad((z: tf.Tensor) => sumOfTargets(z as tf.Tensor2D, targets))(logits);
+    const dScores = withTapeCleanup(() => tf.grad((z: tf.Tensor) => sumOfTargets(z as tf.Tensor2D, targets))(logits));
     const kernel = dense.getWeights()[0];
     const weights = tf.matMul(dScores, kernel, false, true);
     const channels = activations.shape[3];

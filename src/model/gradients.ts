@@ -7,6 +7,7 @@ import { Target, TargetSpec } from '../types';
 import { resolveTargets, sumOfTargets } from '../cam/targets';
 import { LayerInfo, Memo, modelPlan, ModelPlan, RunMode, runSteps } from './graph';
 import { checkImages, logitsOf, seedMemo } from './forward';
+import { withTapeCleanup } from './tape';
 
 /** Activations of a layer, the gradient of the target with respect to them, and the logits. */
 export interface LayerGradients {
@@ -32,16 +33,18 @@ function headGradient(
 ): { gradients: tf.Tensor; logits: tf.Tensor2D } {
   const activations = memo.get(info.output.id) as tf.Tensor;
   let logits: tf.Tensor2D | undefined;
-  const { value, grad } = tf.valueAndGrad((a: tf.Tensor) => {
-    const head = new Map(memo);
-    for (const id of info.downstream) head.delete(id);
-    head.set(info.output.id, a);
-    runSteps(info.headSteps, head, plan.calls(mode));
-    const scores = logitsOf(plan, head);
-    const y = sumOfTargets(scores, targets);
-    logits = tf.keep(scores);
-    return y;
-  })(activations);
+  const { value, grad } = withTapeCleanup(() =>
+    tf.valueAndGrad((a: tf.Tensor) => {
+      const head = new Map(memo);
+      for (const id of info.downstream) head.delete(id);
+      head.set(info.output.id, a);
+      runSteps(info.headSteps, head, plan.calls(mode));
+      const scores = logitsOf(plan, head);
+      const y = sumOfTargets(scores, targets);
+      logits = tf.keep(scores);
+      return y;
+    })(activations),
+  );
   value.dispose();
   // A kept tensor is tracked by no scope: hand a tracked copy to the caller's tidy.
   const kept = logits as tf.Tensor2D;
@@ -66,7 +69,7 @@ export function layerGradients(
   checkImages(model, images);
   const plan = modelPlan(model);
   const info = plan.layerInfo(layerName);
-  const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
+  const targets = resolveTargets(target, images.shape[0], plan.logits.shape[1]);
   return tf.tidy(() => {
     const memo = seedMemo(plan, images);
     // Values that the head still reads stay (their readers have not run); the others go early.
@@ -91,14 +94,16 @@ export function inputGradients(
 ): tf.Tensor4D {
   checkImages(model, images);
   const plan = modelPlan(model);
-  const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
+  const targets = resolveTargets(target, images.shape[0], plan.logits.shape[1]);
   const calls = plan.calls(guided ? 'guided' : 'taped');
-  return tf.tidy(() =>
-    tf.grad((x: tf.Tensor) => {
-      const memo = seedMemo(plan, x);
-      runSteps(plan.steps, memo, calls);
-      return sumOfTargets(logitsOf(plan, memo), targets);
-    })(images) as tf.Tensor4D,
+  return withTapeCleanup(() =>
+    tf.tidy(() =>
+      tf.grad((x: tf.Tensor) => {
+        const memo = seedMemo(plan, x);
+        runSteps(plan.steps, memo, calls);
+        return sumOfTargets(logitsOf(plan, memo), targets);
+      })(images) as tf.Tensor4D,
+    ),
   );
 }
 
@@ -123,11 +128,11 @@ export function guidedAndLayerGradients(
   checkImages(model, images);
   const plan = modelPlan(model);
   const info = plan.layerInfo(layerName);
-  const targets = resolveTargets(target, images.shape[0], modelPlan(model).logits.shape[1]);
+  const targets = resolveTargets(target, images.shape[0], plan.logits.shape[1]);
   const guidedCalls = plan.calls('guided');
   const kept: Memo = new Map();
   try {
-    return tf.tidy(() => {
+    return withTapeCleanup(() => tf.tidy(() => {
       const guided = tf.grad((x: tf.Tensor) => {
         const memo = seedMemo(plan, x);
         runSteps(plan.steps, memo, guidedCalls);
@@ -143,7 +148,7 @@ export function guidedAndLayerGradients(
       const activations = (kept.get(info.output.id) as tf.Tensor).clone();
       const { gradients, logits } = headGradient(plan, info, memo, targets, 'taped');
       return { guided, activations, gradients, logits };
-    });
+    }));
   } finally {
     tf.dispose([...new Set(kept.values())].filter((t) => t !== images));
   }

@@ -18,6 +18,7 @@ import {
   tf,
 } from '../../src';
 import { modelPlan } from '../../src/model/graph';
+import * as lib from '../../src';
 import { flattenModel, gapModel, layerSnapshot, maxAbsDiff, seededImages, setSeededWeights, skipModel, weightSnapshot } from './fixtures';
 
 describe('pre-softmax scores', () => {
@@ -260,13 +261,16 @@ describe('caching and the caller’s model', () => {
     await expect(guidedBackprop(model, images, { target: failing })).rejects.toThrow(/target failed/);
     expect(tf.memory().numTensors).toBe(before);
     // A target that fails only on real scores throws inside the gradient tape, after the look-alike
-    // layers ran: the model must still be intact (tfjs itself strands the tape's saved tensors then).
+    // layers ran: the model must still be intact, and the tape's saved tensors freed.
     const late = (scores: tf.Tensor1D): tf.Scalar => {
       if (scores.abs().sum().dataSync()[0] > 0) throw new Error('late failure');
       return scores.sum() as tf.Scalar;
     };
     await expect(guidedGradCam(model, images, { target: late })).rejects.toThrow(/late failure/);
     await expect(guidedBackprop(model, images, { target: late })).rejects.toThrow(/late failure/);
+    await expect(gradCam(model, images, { target: late })).rejects.toThrow(/late failure/);
+    await expect(lib.cam(model, images, { target: late })).rejects.toThrow(/late failure/);
+    expect(tf.memory().numTensors).toBe(before);
     await gradCam(model, images, { target: 1 });
     await guidedBackprop(model, images, { target: 2 });
     expect(layerSnapshot(model)).toEqual(layers);
