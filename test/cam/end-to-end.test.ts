@@ -3,9 +3,10 @@
  * on 16×16 noise (one conv → GAP → Dense, one conv → pool → conv → Flatten → Dense → Dense), then
  * every method must put its peak on the square. Training is seeded and takes a few seconds.
  *
- * Measured when written (native backend): every method 20/20 on the GAP network, 18–19/20 on the
- * Flatten network; guided backprop puts 53–69 % of |∂y/∂x| within one pixel of the square
- * (14 % of the image). The bars below leave room for backend round-off.
+ * Measured when written (native backend, the figures are printed): every method 20/20 on the GAP
+ * network, 18–19/20 on the Flatten network; guided backprop puts at least 94 % (GAP) and 54 %
+ * (Flatten) of |∂y/∂x| within one pixel of the square, 14 % of the image. The bars below leave
+ * room for backend round-off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../../src';
@@ -65,7 +66,7 @@ function flattenNet(): tf.Sequential {
 
 async function train(model: tf.Sequential, data: { x: tf.Tensor4D; y: tf.Tensor2D }): Promise<void> {
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
-  await model.fit(data.x, data.y, { epochs: 15, batchSize: 32, shuffle: false, verbose: 0 });
+  await model.fit(data.x, data.y, { epochs: 20, batchSize: 20, shuffle: false, verbose: 0 });
 }
 
 function peakInside(map: Heatmap, box: Box): boolean {
@@ -81,14 +82,14 @@ describe('end to end on trained networks', () => {
   let flat: tf.Sequential;
   let test: ReturnType<typeof squares>;
   beforeAll(async () => {
-    const trainSet = squares(400, 7);
+    const trainSet = squares(200, 7);
     gap = gapNet();
     flat = flattenNet();
     await train(gap, trainSet);
     await train(flat, trainSet);
     tf.dispose([trainSet.x, trainSet.y]);
     test = squares(40, 99);
-  });
+  }, 600_000); // seconds on the native backend, minutes on plain JavaScript (cpu)
   afterAll(() => {
     tf.dispose([test.x, test.y]);
     gap.dispose();
@@ -97,7 +98,9 @@ describe('end to end on trained networks', () => {
 
   async function hits(method: (m: tf.LayersModel, x: tf.Tensor4D, o: lib.CamOptions) => Promise<Heatmap[]>, model: tf.LayersModel): Promise<number> {
     const maps = await method(model, test.x, { target: 1 });
-    return maps.filter((map, i) => test.labels[i] === 1 && peakInside(map, test.boxes[i])).length;
+    const count = maps.filter((map, i) => test.labels[i] === 1 && peakInside(map, test.boxes[i])).length;
+    console.log(`[end-to-end] ${method.name} on ${model.name}: peak on the square in ${count}/20 images`);
+    return count;
   }
 
   it('both networks learned the task', async () => {
@@ -123,6 +126,7 @@ describe('end to end on trained networks', () => {
   it('guided backprop concentrates |∂y/∂x| on the square', async () => {
     for (const model of [gap, flat]) {
       const grads = await lib.guidedBackprop(model, test.x, { target: 1 });
+      const fractions: number[] = [];
       grads.forEach((g, i) => {
         if (test.labels[i] !== 1) return;
         const { x0, y0, x1, y1 } = test.boxes[i];
@@ -135,8 +139,11 @@ describe('end to end on trained networks', () => {
             if (x >= x0 - 1 && x <= x1 + 1 && y >= y0 - 1 && y <= y1 + 1) inside += v;
           }
         }
-        expect(inside / total).toBeGreaterThan(0.4); // the box ± 1 px is 14 % of the image
+        fractions.push(inside / total);
       });
+      fractions.sort((a, b) => a - b);
+      console.log(`[end-to-end] guided backprop on ${model.name}: |∂y/∂x| within the box ± 1 px: min ${fractions[0].toFixed(2)}, median ${fractions[10].toFixed(2)}`);
+      expect(fractions[0]).toBeGreaterThan(0.4); // the box ± 1 px is 14 % of the image
     }
   });
 });
