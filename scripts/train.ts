@@ -4,7 +4,7 @@
  *   npm run train -- --model cam|gradcam [--epochs 9] [--epoch-size 4000] [--batch 32] [--lr 0.001]
  *                    [--seed 0] [--threads N] [--fresh] [--val-size 400] [--test-size 1000]
  *                    [--checkpoint DIR (default .cache/train/<name>)] [--ship DIR|none (default weights/<name>)]
- *                    [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
+ *                    [--augment] [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
  *                    (a second run continuing from another's weights on new images, N = images it used)
  *                    [--finish]  (train no further: evaluate and ship the last checkpoint of this run,
  *                                 e.g. when the machine is too slow to complete the schedule in time)
@@ -29,6 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { benchmarkTop1, benchmarkBatch } from '../src/bench/accuracy';
 import { createBenchmark } from '../src/bench/generator';
+import { hashSeed, splitmix32 } from '../src/bench/random';
 import { BACKGROUND_SPLITS } from '../src/bench/splits';
 import { camDefault, CAM_DEFAULT_LAST_CONV, gradcamDefault, GRADCAM_DEFAULT_LAST_CONV } from '../src/models/small';
 import { fsSaveHandler, readModelArtifacts, sha256, WeightsManifest } from '../src/weights';
@@ -61,6 +62,8 @@ interface Args {
   initFrom?: string;
   /** First train-sample index (a continuation uses images after those of the earlier run). */
   dataOffset: number;
+  /** Photometric augmentation of whole training images (see augmentBatch). */
+  augment: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -96,6 +99,7 @@ function parseArgs(argv: string[]): Args {
     bnImages: num('--bn-images', 512),
     initFrom: get('--init-from'),
     dataOffset: get('--data-offset') === undefined ? 0 : num('--data-offset', 0),
+    augment: argv.includes('--augment'),
   };
 }
 
@@ -162,14 +166,46 @@ async function recalibrateBatchNorm(model: tf.LayersModel, bench: Awaited<Return
   }
 }
 
+/**
+ * Photometric augmentation of a training batch (inputs in [0, 1]), seeded: per image, with
+ * probability ¼ a conversion to grey (mean of the channels), then per-channel gains in [0.8, 1.2],
+ * contrast `c ∈ [0.7, 1.3]` about the image mean and a brightness shift in [−0.1, 0.1], clipped
+ * to [0, 1]. It acts on the whole image (object and photograph alike), so it teaches invariance to
+ * the colour cast of unseen scenes; the ground truth is unchanged.
+ */
+function augmentBatch(x: tf.Tensor4D, seed: number, step: number): tf.Tensor4D {
+  const n = x.shape[0];
+  const rng = splitmix32(hashSeed(seed, 'augment', step));
+  const grey: number[] = [];
+  const gains: number[] = [];
+  const contrast: number[] = [];
+  const shift: number[] = [];
+  for (let i = 0; i < n; i++) {
+    grey.push(rng.chance(0.25) ? 1 : 0);
+    for (let c = 0; c < 3; c++) gains.push(rng.uniform(0.8, 1.2));
+    contrast.push(rng.uniform(0.7, 1.3));
+    shift.push(rng.uniform(-0.1, 0.1));
+  }
+  return tf.tidy(() => {
+    const g = tf.tensor4d(grey, [n, 1, 1, 1]);
+    const mixed = x.mul(tf.scalar(1).sub(g)).add(x.mean(3, true).mul(g));
+    const gained = mixed.mul(tf.tensor4d(gains, [n, 1, 1, 3]));
+    const mean = gained.mean([1, 2, 3], true);
+    const c = tf.tensor4d(contrast, [n, 1, 1, 1]);
+    return gained.sub(mean).mul(c).add(mean).add(tf.tensor4d(shift, [n, 1, 1, 1])).clipByValue(0, 1) as tf.Tensor4D;
+  });
+}
+
 function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 function sameRun(a: Args, b: Args): boolean {
-  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset'];
-  return keys.every((k) => a[k] === b[k]);
+  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset', 'augment'];
+  // Checkpoints written before an option existed hold no value for it: compare with its default.
+  const defaults: Partial<Args> = { dataOffset: 0, augment: false };
+  return keys.every((k) => (a[k] ?? defaults[k]) === (b[k] ?? defaults[k]));
 }
 
 async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: State): Promise<void> {
@@ -249,7 +285,10 @@ async function main(): Promise<void> {
       const n = Math.min(args.batch, args.epochSize - b * args.batch);
       lr = cosineLr(args.lr, epoch * stepsPerEpoch + b, totalSteps);
       setLearningRate(optimizer, lr);
-      const { x, labels } = benchmarkBatch(bench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
+      const batch = benchmarkBatch(bench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
+      const labels = batch.labels;
+      const x = args.augment ? augmentBatch(batch.x, args.seed, args.dataOffset + epoch * args.epochSize + b) : batch.x;
+      if (x !== batch.x) batch.x.dispose();
       const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes.length));
       const [loss, acc] = (await model.trainOnBatch(x, y)) as number[];
       tf.dispose([x, y]);
@@ -343,6 +382,7 @@ async function ship(
       batchSize: args.batch,
       optimizer: `Adam, lr ${args.lr} cosine-decayed to ${args.lr / 100}`,
       loss: 'categorical cross-entropy',
+      augmentation: args.augment ? 'photometric (augmentBatch in scripts/train.ts): grey p=¼, channel gains 0.8–1.2, contrast 0.7–1.3, brightness ±0.1' : 'none beyond the generator',
       batchNorm: `moving statistics replaced by precise statistics over ${args.bnImages} unseen train images`,
       backend: backendName,
       threads: process.env.TF_NUM_INTRAOP_THREADS ?? `default (${os.cpus().length} cores)`,
