@@ -167,29 +167,26 @@ async function recalibrateBatchNorm(model: tf.LayersModel, bench: Awaited<Return
 }
 
 /**
- * Photometric augmentation of a training batch (inputs in [0, 1]), seeded: per image, with
- * probability ¼ a conversion to grey (mean of the channels), then per-channel gains in [0.8, 1.2],
- * contrast `c ∈ [0.7, 1.3]` about the image mean and a brightness shift in [−0.1, 0.1], clipped
- * to [0, 1]. It acts on the whole image (object and photograph alike), so it teaches invariance to
+ * Photometric augmentation of a training batch (inputs in [0, 1]), seeded: per image,
+ * per-channel gains in [0.9, 1.1], contrast `c ∈ [0.8, 1.2]` about the image mean and a
+ * brightness shift in [−0.08, 0.08], clipped to [0, 1]. (Mild on purpose: the classes are partly
+ * told apart by colour; a first try with grey conversion and ±20 % gains cut a trained model's
+ * accuracy on augmented images from 99 % to 59 %.) It acts on the whole image (object and photograph alike), so it teaches invariance to
  * the colour cast of unseen scenes; the ground truth is unchanged.
  */
 function augmentBatch(x: tf.Tensor4D, seed: number, step: number): tf.Tensor4D {
   const n = x.shape[0];
   const rng = splitmix32(hashSeed(seed, 'augment', step));
-  const grey: number[] = [];
   const gains: number[] = [];
   const contrast: number[] = [];
   const shift: number[] = [];
   for (let i = 0; i < n; i++) {
-    grey.push(rng.chance(0.25) ? 1 : 0);
-    for (let c = 0; c < 3; c++) gains.push(rng.uniform(0.8, 1.2));
-    contrast.push(rng.uniform(0.7, 1.3));
-    shift.push(rng.uniform(-0.1, 0.1));
+    for (let c = 0; c < 3; c++) gains.push(rng.uniform(0.9, 1.1));
+    contrast.push(rng.uniform(0.8, 1.2));
+    shift.push(rng.uniform(-0.08, 0.08));
   }
   return tf.tidy(() => {
-    const g = tf.tensor4d(grey, [n, 1, 1, 1]);
-    const mixed = x.mul(tf.scalar(1).sub(g)).add(x.mean(3, true).mul(g));
-    const gained = mixed.mul(tf.tensor4d(gains, [n, 1, 1, 3]));
+    const gained = x.mul(tf.tensor4d(gains, [n, 1, 1, 3]));
     const mean = gained.mean([1, 2, 3], true);
     const c = tf.tensor4d(contrast, [n, 1, 1, 1]);
     return gained.sub(mean).mul(c).add(mean).add(tf.tensor4d(shift, [n, 1, 1, 1])).clipByValue(0, 1) as tf.Tensor4D;
@@ -382,7 +379,7 @@ async function ship(
       batchSize: args.batch,
       optimizer: `Adam, lr ${args.lr} cosine-decayed to ${args.lr / 100}`,
       loss: 'categorical cross-entropy',
-      augmentation: args.augment ? 'photometric (augmentBatch in scripts/train.ts): grey p=¼, channel gains 0.8–1.2, contrast 0.7–1.3, brightness ±0.1' : 'none beyond the generator',
+      augmentation: args.augment ? 'photometric (augmentBatch in scripts/train.ts): channel gains 0.9–1.1, contrast 0.8–1.2, brightness ±0.08' : 'none beyond the generator',
       batchNorm: `moving statistics replaced by precise statistics over ${args.bnImages} unseen train images`,
       backend: backendName,
       threads: process.env.TF_NUM_INTRAOP_THREADS ?? `default (${os.cpus().length} cores)`,
