@@ -154,7 +154,8 @@ export function gradcamDefault(options: SmallModelOptions = {}): tf.Sequential {
   addBlocks(model, r, [...SMALL_BLOCKS, GRADCAM_FIFTH_BLOCK], true, true);
   model.add(tf.layers.flatten({ name: 'flatten' }));
   model.add(tf.layers.dense({ name: 'fc1', units: 256, activation: 'relu', kernelInitializer: he(r.seed, 100) }));
-  model.add(tf.layers.dropout({ name: 'dropout', rate: 0.3, seed: r.seed * 1000 + 102 }));
+  // No seed: a seeded tfjs Dropout draws the same mask at every step (see scripts/fold-fixed-dropout.ts).
+  model.add(tf.layers.dropout({ name: 'dropout', rate: 0.3 }));
   model.add(
     tf.layers.dense({ name: 'fc', units: r.classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: r.seed * 1000 + 101 }) }),
   );

@@ -59,4 +59,15 @@ describe('camDefault / gradcamDefault', () => {
     expect(model.layers.map((l) => l.getClassName()).slice(-4)).toEqual(['Flatten', 'Dense', 'Dropout', 'Dense']);
     model.dispose();
   });
+
+  it("gradcamDefault's dropout draws a new mask at every training step (a seeded tfjs Dropout repeats one)", () => {
+    const model = gradcamDefault({ inputSize: 32 });
+    const dropout = model.getLayer('dropout');
+    const masks = tf.tidy(() => {
+      const ones = tf.ones([4, 256]);
+      return [0, 1].map((k) => Array.from((dropout.apply(ones, { training: true }) as tf.Tensor).greater(0).dataSync()).join(''));
+    });
+    expect(masks[0]).not.toBe(masks[1]);
+    model.dispose();
+  });
 });
