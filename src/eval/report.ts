@@ -33,13 +33,17 @@ const COLUMNS: readonly Column[] = [
   { header: 'mIoU@best', value: (row) => percent(r(row).maskIoU?.best) },
   { header: 'del AUC↓', value: (row) => fixed(r(row).deletionAuc) },
   { header: 'ins AUC↑', value: (row) => fixed(r(row).insertionAuc) },
+  { header: 'drop↓', value: (row) => percent(r(row).averageDrop) },
+  { header: 'incr↑', value: (row) => percent(r(row).increaseInConfidence) },
   { header: 'ms/img', value: (row) => (row.result.images > 0 ? ((1000 * row.methodSeconds) / row.result.images).toFixed(2) : '—') },
 ];
+
+const FAITHFULNESS_HEADERS = ['del AUC↓', 'ins AUC↑', 'drop↓', 'incr↑'];
 
 /** The results table as header + rows of strings, one row per method (refined rows after their method). */
 export function resultsTable(evaluation: DatasetEvaluation): { headers: string[]; rows: string[][] } {
   const hasFaithfulness = evaluation.rows.some((row) => row.result.deletionAuc !== null);
-  const columns = COLUMNS.filter((c) => hasFaithfulness || !c.header.includes('AUC'));
+  const columns = COLUMNS.filter((c) => hasFaithfulness || !FAITHFULNESS_HEADERS.includes(c.header));
   return { headers: columns.map((c) => c.header), rows: evaluation.rows.map((row) => columns.map((c) => c.value(row))) };
 }
 
@@ -94,6 +98,8 @@ export function formatMarkdownReport(evaluation: DatasetEvaluation): string {
     '- MaxBoxAcc (IoU 0.5, largest component) and MaxBoxAccV2 (mean over IoU 0.3/0.5/0.7, best of all components): best over',
     '  thresholds τ = 0, 0.01, …, 0.99 (wsolevaluation, Choe et al. 2020). PxAP: area under the pixel precision–recall curve',
     '  accumulated over the set. mIoU@best: mean per-image mask IoU at the best threshold. Accuracies in %.',
+    '- Faithfulness (first images only, when measured): deletion / insertion AUC (RISE, Petsiuk et al. 2018; 0 = black',
+    '  deletion, blurred insertion start) and average drop / increase in confidence on image ⊙ map (Grad-CAM++, 2018).',
     '',
   ].join('\n');
 }

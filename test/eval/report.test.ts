@@ -12,7 +12,7 @@ function evaluation(withFaithfulness: boolean): DatasetEvaluation {
     mask: { width: 2, height: 1, data: Uint8Array.from([1, 0]) },
     classIndex: 0,
     ranking: [1, 0],
-    ...(withFaithfulness ? { deletionAuc: 0.125, insertionAuc: 0.75 } : {}),
+    ...(withFaithfulness ? { deletionAuc: 0.125, insertionAuc: 0.75, confidence: { original: 0.8, explanation: 0.6 } } : {}),
   });
   ev.accumulate({ heatmap, boxes: [{ x0: 1, y0: 0, x1: 1, y1: 0 }], classIndex: 0, ranking: [0, 1] });
   const result = ev.compute();
@@ -44,6 +44,8 @@ describe('reports', () => {
     expect(headers).toContain('del AUC↓');
     expect(rows[0][headers.indexOf('del AUC↓')]).toBe('0.125');
     expect(rows[0][headers.indexOf('ins AUC↑')]).toBe('0.750');
+    expect(rows[0][headers.indexOf('drop↓')]).toBe('25.0'); // (0.8 − 0.6) / 0.8
+    expect(rows[0][headers.indexOf('incr↑')]).toBe('0.0');
   });
 
   it('align the text table and write Markdown and JSON', () => {
