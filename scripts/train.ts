@@ -367,6 +367,7 @@ async function ship(
         `both icon styles; val/test photographs never used in training`,
       command:
         `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}` +
+        (args.augment ? ' --augment' : '') +
         (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
       ...(earlier === undefined ? {} : { previousRun: { args: { ...earlier.args }, history: earlier.history, trainingSeconds: Math.round(earlier.seconds) } }),
       ...(state.epochsDone < args.epochs
