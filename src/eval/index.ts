@@ -4,3 +4,4 @@
 export * from './dataset';
 export * from './runner';
 export * from './report';
+export * from './cases';
