@@ -22,7 +22,7 @@ import { cam } from '../src/cam/cam';
 import { gradCam } from '../src/cam/grad-cam';
 import { CAM_PROTOCOL_THRESHOLD } from '../src/metrics/boxesFromHeatmap';
 import { localizeSample } from '../src/metrics/localization';
-import { defaultWeightsDir, load, SHIPPED_MODELS } from '../src/weights';
+import { defaultWeightsDir, load, scalarPreprocessing, SHIPPED_MODELS } from '../src/weights';
 import { Heatmap } from '../src/types';
 
 type Method = 'cam' | 'gradCam';
@@ -51,7 +51,7 @@ async function report(name: string, weightsDir: string, images: number, dryRun: 
   const bench = await createBenchmark({ size, seed });
   const methods: Method[] = manifest.architecture === 'camDefault' ? ['cam', 'gradCam'] : ['gradCam'];
   const tallies = new Map<Method, Tally>(methods.map((m) => [m, { images: 0, gtKnown: 0, top1: 0, iouSum: 0 }]));
-  const { scale, offset } = manifest.preprocessing;
+  const { scale, offset } = scalarPreprocessing(manifest);
   const batch = 25;
   const start = Date.now();
   let correct = 0;

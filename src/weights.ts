@@ -23,11 +23,13 @@ export type ShippedModelName = (typeof SHIPPED_MODELS)[number];
  * `inputSize`, then `x = pixel · scale + offset` per channel, NHWC, float32.
  */
 export interface Preprocessing {
-  readonly colorSpace: 'RGB';
+  /** Channel order the first layer reads: 'BGR' for Caffe-trained weights (see src/convert). */
+  readonly colorSpace: 'RGB' | 'BGR';
   readonly layout: 'NHWC';
   readonly resize: 'bilinear';
   readonly scale: number;
-  readonly offset: number;
+  /** Added after scaling: one number, or one per channel in `colorSpace` order (e.g. −mean BGR). */
+  readonly offset: number | readonly [number, number, number];
 }
 
 /** The `manifest.json` of a shipped model. */
@@ -191,7 +193,11 @@ function pixelsToTensor(input: RgbPixels): tf.Tensor4D {
 /** Builds the preprocessing function of a manifest (see {@link LoadedModel.preprocess}). */
 export function makePreprocess(manifest: WeightsManifest): LoadedModel['preprocess'] {
   const [h, w] = manifest.inputSize;
-  const { scale, offset } = manifest.preprocessing;
+  const { scale, offset, colorSpace } = manifest.preprocessing;
+  if (colorSpace !== 'RGB' && colorSpace !== 'BGR') throw new RangeError(`manifest of '${manifest.name}': unknown colorSpace '${colorSpace}'`);
+  if (typeof offset !== 'number' && (!Array.isArray(offset) || offset.length !== 3)) {
+    throw new RangeError(`manifest of '${manifest.name}': offset must be a number or 3 numbers, got ${JSON.stringify(offset)}`);
+  }
   return (input) =>
     tf.tidy(() => {
       let x: tf.Tensor4D;
@@ -205,8 +211,22 @@ export function makePreprocess(manifest: WeightsManifest): LoadedModel['preproce
         x = pixelsToTensor(input);
       }
       if (x.shape[1] !== h || x.shape[2] !== w) x = tf.image.resizeBilinear(x, [h, w]);
-      return x.mul(scale).add(offset) as tf.Tensor4D;
+      if (colorSpace === 'BGR') x = tf.reverse(x, -1);
+      return x.mul(scale).add(typeof offset === 'number' ? offset : tf.tensor1d([...offset])) as tf.Tensor4D;
     });
+}
+
+/**
+ * The `scale` and single `offset` of an RGB manifest (the shipped models'), for code that prepares
+ * raw benchmark pixels itself (`pixel · scale + offset`).
+ * @throws RangeError for a BGR or per-channel manifest (a converted model): use `preprocess`.
+ */
+export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale: number; readonly offset: number } {
+  const { scale, offset, colorSpace } = manifest.preprocessing;
+  if (colorSpace !== 'RGB' || typeof offset !== 'number') {
+    throw new RangeError(`model '${manifest.name}' expects ${colorSpace} with per-channel offsets: prepare its inputs with preprocess()`);
+  }
+  return { scale, offset };
 }
 
 /**

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { benchmarkTop1 } from '../../src/bench/accuracy';
 import { Benchmark, createBenchmark } from '../../src/bench/generator';
-import { defaultWeightsDir, load, sha256, SHIPPED_MODELS } from '../../src/weights';
+import { defaultWeightsDir, load, scalarPreprocessing, sha256, SHIPPED_MODELS } from '../../src/weights';
 
 /** The smoke check: test samples 0 … 9 (classes 0 … 9), from photographs never used in training. */
 const HANDFUL = 10;
@@ -36,7 +36,7 @@ describe.each(SHIPPED_MODELS)('shipped model %s', (name) => {
     const { model, manifest } = await load(name);
     const recorded = manifest.metrics.test as { images: number; top1: number };
     expect(recorded.images).toBeGreaterThanOrEqual(1000);
-    const { scale, offset } = manifest.preprocessing;
+    const { scale, offset } = scalarPreprocessing(manifest);
     const measured = await benchmarkTop1(model, bench, 'test', recorded.images, scale, offset);
     expect(Math.abs(measured.top1 - recorded.top1)).toBeLessThanOrEqual(1 / recorded.images); // one image of float round-off
     console.log(`[shipped] ${name}: test top-1 ${(measured.top1 * 100).toFixed(1)} % on ${recorded.images} images (quality bar 95 %)`);
