@@ -193,7 +193,8 @@ function pixelsToTensor(input: RgbPixels): tf.Tensor4D {
 /** Builds the preprocessing function of a manifest (see {@link LoadedModel.preprocess}). */
 export function makePreprocess(manifest: WeightsManifest): LoadedModel['preprocess'] {
   const [h, w] = manifest.inputSize;
-  const { scale, offset, colorSpace } = manifest.preprocessing;
+  const { scale, offset } = manifest.preprocessing;
+  const colorSpace = manifest.preprocessing.colorSpace ?? 'RGB';
   if (colorSpace !== 'RGB' && colorSpace !== 'BGR') throw new RangeError(`manifest of '${manifest.name}': unknown colorSpace '${colorSpace}'`);
   if (typeof offset !== 'number' && (!Array.isArray(offset) || offset.length !== 3)) {
     throw new RangeError(`manifest of '${manifest.name}': offset must be a number or 3 numbers, got ${JSON.stringify(offset)}`);
