@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSplit, maskBytes, sampleId } from '../../src/bench/export';
 import { Benchmark, createBenchmark } from '../../src/bench/generator';
+import { readObjectMask, readRgbImage, readWsolDataset } from '../../src/eval/dataset';
 
 const SIZE = 48;
 let bench: Benchmark;
@@ -65,5 +66,21 @@ describe('exportSplit (wsolevaluation layout)', () => {
   it('validates its arguments', async () => {
     await expect(exportSplit(bench, 'val', 0, root)).rejects.toThrow(/count must be a positive integer, got 0/);
     await expect(exportSplit(bench, 'dev' as 'val', 1, root)).rejects.toThrow(/unknown split 'dev'/);
+  });
+
+  it("is read back exactly by the evaluator's dataset reader (src/eval)", async () => {
+    const dataset = readWsolDataset(root, 'val');
+    expect(dataset.hasBoxes && dataset.hasMasks).toBe(true);
+    expect(dataset.classes).toEqual([...bench.classes]);
+    expect(dataset.items.length).toBe(4);
+    for (const [k, item] of dataset.items.entries()) {
+      const s = bench.sample('val', 10 + k);
+      expect(item.classIndex).toBe(s.classIndex);
+      expect(item.boxes).toEqual([s.box]);
+      const rgb = await readRgbImage(item.imagePath, item);
+      expect(Buffer.compare(Buffer.from(rgb.data), Buffer.from(s.image))).toBe(0);
+      const mask = await readObjectMask(item);
+      expect(Buffer.compare(Buffer.from(mask!.data), Buffer.from(s.mask))).toBe(0);
+    }
   });
 });
