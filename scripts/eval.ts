@@ -12,22 +12,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../src/backend';
-import { cam, gradCam, gradCamPlusPlus, xGradCam, layerCam, hiResCam, scoreCam, eigenCam } from '../src/index';
+import { HEATMAP_METHODS } from '../src/methods';
 import { readWsolDataset } from '../src/eval/dataset';
 import { formatJsonReport, formatMarkdownReport, formatTextReport } from '../src/eval/report';
 import { crfRefiner, DatasetEvaluation, LocalizationMethod, MethodSpec, evaluateDataset } from '../src/eval/runner';
 import { load } from '../src/weights';
 
-const METHODS: Readonly<Record<string, LocalizationMethod>> = {
-  cam,
-  gradCam,
-  gradCamPlusPlus,
-  xGradCam,
-  layerCam,
-  hiResCam,
-  scoreCam,
-  eigenCam,
-};
+/** The methods `--methods` can name: the library's one table of heatmap methods. */
+const METHODS: Readonly<Record<string, LocalizationMethod>> = HEATMAP_METHODS;
 
 const USAGE = `usage: npm run eval -- --data <folder> --model <name> [--methods ${Object.keys(METHODS).join(',')}] [--crf]
        [--split test] [--weights-dir <folder>] [--batch 32] [--limit N] [--target true|predicted]
