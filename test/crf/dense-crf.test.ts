@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seeded as prng } from '../helpers/random';
 import {
   argmaxLabels,
   DenseCRF,
@@ -13,16 +14,6 @@ import {
 } from '../../src/crf';
 import { ExactGaussianFilter } from './exact-filter';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random probabilities `[label][point]` summing to 1 per point. */
 function randomProbabilities(labels: number, n: number, seed: number): Float32Array {

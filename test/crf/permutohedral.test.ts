@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seeded as prng } from '../helpers/random';
 import { PermutohedralLattice } from '../../src/crf/permutohedral';
 import { gaussianFeatures } from '../../src/crf/features';
 import { ExactGaussianFilter } from './exact-filter';
 
 /** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Feature f of d=1 that elevates exactly onto lattice key 2: f·scale₀ = 2, scale₀ = √(2/3)·2/√2. */
 const ONE_STEP = 2 / ((Math.sqrt(2 / 3) * 2) / Math.sqrt(2));

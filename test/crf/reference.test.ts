@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { seeded as prng } from '../helpers/random';
 import { bilateralFeatures, DenseCRF2D, gaussianFeatures, PermutohedralLattice, unaryFromSoftmax } from '../../src/crf';
 import { ReferenceLattice, referenceMeanField } from './reference-crf';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A small picture: two colour regions, a gradient and noise, so lattices have many vertices. */
 function picture(width: number, height: number, seed: number): Uint8Array {

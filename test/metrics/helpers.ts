@@ -1,17 +1,7 @@
 /** Test helpers for the metrics: seeded random numbers, random maps and brute-force references. */
 import { Box, Heatmap, ObjectMask } from '../../src/types';
 
-/** A small seeded generator (mulberry32), so random tests are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from '../helpers/random';
 
 /** A map from rows of numbers. */
 export function mapOf(rows: number[][]): Heatmap {
