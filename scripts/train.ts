@@ -324,6 +324,27 @@ async function main(): Promise<void> {
   if (args.ship !== 'none') await ship(name, model, args, state, backend.name, test, val, classes);
 }
 
+/**
+ * What the run that --init-from continues recorded: a checkpoint's state.json, or else a shipped
+ * model's manifest.json (whose `training` carries its own previousRun chain); undefined if neither.
+ */
+function readEarlierRun(dir: string): { images: number; record: Record<string, unknown> } | undefined {
+  const statePath = path.join(dir, 'state.json');
+  if (fs.existsSync(statePath)) {
+    const earlier = JSON.parse(fs.readFileSync(statePath, 'utf8')) as State;
+    return {
+      images: earlier.epochsDone * earlier.args.epochSize,
+      record: { args: { ...earlier.args }, history: earlier.history, trainingSeconds: Math.round(earlier.seconds) },
+    };
+  }
+  const manifestPath = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(manifestPath)) return undefined;
+  const training = (JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as WeightsManifest).training as Record<string, unknown>;
+  const dataOffset = /--data-offset (\d+)/.exec(String(training.command ?? ''));
+  const images = (dataOffset === null ? 0 : Number(dataOffset[1])) + Number(training.epochs ?? 0) * Number(training.epochSize ?? 0);
+  return { images, record: training };
+}
+
 async function ship(
   name: string,
   model: tf.LayersModel,
@@ -335,6 +356,8 @@ async function ship(
   classes: readonly string[],
 ): Promise<void> {
   const dir = path.resolve(args.ship ?? path.join(ROOT, 'weights', name));
+  // Read what --init-from records before saving: it may be the very folder being shipped to.
+  const earlier = args.initFrom === undefined ? undefined : readEarlierRun(path.resolve(args.initFrom));
   fs.mkdirSync(dir, { recursive: true });
   const shard = 'group1-shard1of1.bin';
   await model.save(fsSaveHandler(dir, shard));
@@ -342,11 +365,6 @@ async function ship(
   for (const f of ['model.json', shard]) files[f] = sha256(new Uint8Array(fs.readFileSync(path.join(dir, f))));
   const manifestPath = path.join(dir, 'manifest.json');
   const trainImages = state.epochsDone * args.epochSize;
-  const earlierStatePath = args.initFrom === undefined ? undefined : path.join(path.resolve(args.initFrom), 'state.json');
-  const earlier =
-    earlierStatePath !== undefined && fs.existsSync(earlierStatePath)
-      ? (JSON.parse(fs.readFileSync(earlierStatePath, 'utf8')) as State)
-      : undefined;
   const manifest: WeightsManifest = {
     name,
     description:
@@ -362,14 +380,14 @@ async function ship(
     training: {
       data:
         `wsol-lab synthetic benchmark (src/bench), ${args.size}×${args.size}, seed ${args.seed}: ${trainImages} train-split images ` +
-        `${earlier === undefined ? '' : `(after ${earlier.epochsDone * earlier.args.epochSize} in an earlier run, see previousRun) `}` +
+        `${earlier === undefined ? '' : `(after ${earlier.images} in earlier runs, see previousRun) `}` +
         `each seen once (epoch e = samples ${args.dataOffset} + e·${args.epochSize}…), on the ${BACKGROUND_SPLITS.train.length} train photographs; ` +
         `both icon styles; val/test photographs never used in training`,
       command:
         `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}` +
         (args.augment ? ' --augment' : '') +
         (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
-      ...(earlier === undefined ? {} : { previousRun: { args: { ...earlier.args }, history: earlier.history, trainingSeconds: Math.round(earlier.seconds) } }),
+      ...(earlier === undefined ? {} : { previousRun: earlier.record }),
       ...(state.epochsDone < args.epochs
         ? { stoppedEarly: `schedule of ${args.epochs} epochs cut after epoch ${state.epochsDone} with --finish` }
         : {}),

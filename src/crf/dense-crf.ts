@@ -21,6 +21,7 @@
  */
 import { assertSize } from '../types';
 import { CompatibilitySpec, LabelCompatibility, makeCompatibility } from './compatibility';
+import { expNonPositive } from './fast-exp';
 import { bilateralFeatures, gaussianFeatures, PerAxis } from './features';
 import {
   assertKernelType,
@@ -362,30 +363,6 @@ function assertIterations(iterations: number): void {
   if (!Number.isInteger(iterations) || iterations < 0) {
     throw new RangeError(`inference: iterations must be an integer ≥ 0, got ${iterations}`);
   }
-}
-
-/** 2^−k for k = 0 … 199 (e^x below 2^−199 is far under float32's smallest value: 0). */
-const POW2_NEG = Float64Array.from({ length: 200 }, (_, k) => Math.pow(2, -k));
-
-/**
- * `e^x` for x ≤ 0 with relative error < 1e-8 (float32 rounding is 6e-8): x = r − k·ln 2 with
- * |r| ≤ ½ ln 2, a degree-7 Taylor polynomial for e^r, times 2^−k. About 2× faster than Math.exp
- * in V8, and the mean-field update calls it L·N times per iteration.
- */
-function expNonPositive(x: number): number {
-  const k = (0.5 - x * Math.LOG2E) | 0;
-  if (k >= 200) return 0;
-  const r = x + k * Math.LN2;
-  const p =
-    1 +
-    r *
-      (1 +
-        r *
-          (0.5 +
-            r *
-              (0.16666666666666666 +
-                r * (0.041666666666666664 + r * (0.008333333333333333 + r * (0.001388888888888889 + r * 0.0001984126984126984))))));
-  return p * POW2_NEG[k];
 }
 
 /** `out = exp(x − max) / Σ exp(x − max)` per point, planar `[label][point]` (densecrf's expAndNormalize). */

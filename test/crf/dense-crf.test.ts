@@ -145,6 +145,18 @@ describe('DenseCRF2D invariants', () => {
     for (let i = 0; i < q.length; i++) expect(Math.abs(q[i] - expected[i])).toBeLessThan(1e-6);
   });
 
+  it('energies 1e10 apart give a one-hot Q, not NaN or a wrapped-around exponent (2 and 3 labels)', () => {
+    for (const labels of [2, 3]) {
+      const crf = new DenseCRF2D(width, height, labels);
+      const unary = new Float32Array(labels * n);
+      for (let i = 0; i < n; i++) for (let l = 0; l < labels; l++) unary[l * n + i] = l === i % labels ? 0 : 1e10;
+      crf.setUnaryEnergy(unary);
+      crf.addPairwiseGaussian({ sxy: 3, compat: 3 });
+      const q = crf.inference(2);
+      for (let i = 0; i < n; i++) for (let l = 0; l < labels; l++) expect(q[l * n + i]).toBe(l === i % labels ? 1 : 0);
+    }
+  });
+
   it('is deterministic: two CRFs built alike give bit-identical Q', () => {
     expect(makeCrf(4).inference(5)).toEqual(makeCrf(4).inference(5));
   });
