@@ -386,6 +386,7 @@ async function ship(
       command:
         `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}` +
         (args.augment ? ' --augment' : '') +
+        (args.threads === undefined ? '' : ` --threads ${args.threads}`) +
         (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
       ...(earlier === undefined ? {} : { previousRun: earlier.record }),
       ...(state.epochsDone < args.epochs
