@@ -23,6 +23,9 @@ import { assertSize } from '../types';
 import { CompatibilitySpec, LabelCompatibility, makeCompatibility } from './compatibility';
 import { expNonPositive } from './fast-exp';
 import { bilateralFeatures, gaussianFeatures, PerAxis } from './features';
+import { float32s } from './lattice-kernels';
+import { LatticeJob, PermutohedralLattice } from './permutohedral';
+import { crfThreads, isShared } from './threads';
 import {
   assertKernelType,
   assertNormalization,
@@ -98,7 +101,12 @@ interface Workspace {
   /** −U, the energy before any pairwise term. */
   readonly negativeUnary: Float32Array;
   readonly energy: Float32Array;
-  readonly message: Float32Array;
+  /** `μ(K̃ Q)` of each pairwise term, in order; the first one also serves klDivergence. */
+  readonly messages: readonly Float32Array[];
+  /** Q copied into shared memory when a caller's Q is not, so worker threads can read it. */
+  readonly sharedQ: Float32Array;
+  /** In shared memory (see threads.ts). */
+  readonly shared: boolean;
   readonly labelScratch: Float32Array;
   readonly pointMax: Float32Array;
   readonly pointSum: Float64Array;
@@ -201,15 +209,22 @@ export class DenseCRF {
   inference(iterations: number): Float32Array {
     assertIterations(iterations);
     const work = this.workspace();
-    let q = this.startInference();
+    let q = this.start(work);
     for (let it = 0; it < iterations; it++) q = this.step(q, work, q, this.labelCount === 2);
-    return q;
+    return isShared(q) ? q.slice() : q; // a plain Float32Array for the caller (slice copies)
   }
 
   /** The starting marginals `Q = softmax(−U)` per point, `[label][point]`. */
   startInference(): Float32Array {
     const work = this.workspace();
     const q = new Float32Array(this.unary.length);
+    expAndNormalize(work.negativeUnary, this.labelCount, q, work);
+    return q;
+  }
+
+  /** `softmax(−U)` in the workspace's memory (shared when worker threads take part). */
+  private start(work: Workspace): Float32Array {
+    const q = float32s(this.unary.length, work.shared);
     expAndNormalize(work.negativeUnary, this.labelCount, q, work);
     return q;
   }
@@ -232,13 +247,13 @@ export class DenseCRF {
   inferenceWithKL(iterations: number): { readonly Q: Float32Array; readonly kl: readonly number[] } {
     assertIterations(iterations);
     const work = this.workspace();
-    let q = this.startInference();
+    let q = this.start(work);
     const kl = [this.klDivergence(q)];
     for (let it = 0; it < iterations; it++) {
       q = this.step(q, work, q, this.labelCount === 2);
       kl.push(this.klDivergence(q));
     }
-    return { Q: q, kl };
+    return { Q: isShared(q) ? q.slice() : q, kl };
   }
 
   /**
@@ -251,9 +266,10 @@ export class DenseCRF {
     const work = this.workspace();
     let kl = 0;
     for (let i = 0; i < q.length; i++) kl += q[i] * Math.log(Math.max(q[i], 1e-20)) + this.unary[i] * q[i];
+    const message = new Float32Array(q.length);
     for (const term of this.pairwise) {
-      term.apply(q, this.labelCount, work.message, work.labelScratch);
-      for (let i = 0; i < q.length; i++) kl += q[i] * work.message[i];
+      term.apply(q, this.labelCount, message, work.labelScratch);
+      for (let i = 0; i < q.length; i++) kl += q[i] * message[i];
     }
     return kl;
   }
@@ -263,27 +279,51 @@ export class DenseCRF {
     return argmaxLabels(this.inference(iterations), this.labelCount);
   }
 
-  /** One update; `marginals` (q sums to 1 per point) lets the kernels filter only L − 1 labels. */
+  /**
+   * One update; `marginals` (q sums to 1 per point) lets the kernels filter only L − 1 labels.
+   * The filterings of all pairwise terms run at once (spread over threads, see threads.ts); the
+   * label compatibilities are then applied term by term, in order.
+   */
   private step(q: Float32Array, work: Workspace, out: Float32Array, marginals: boolean): Float32Array {
-    const { energy, message, labelScratch, negativeUnary } = work;
+    const { energy, messages, labelScratch, negativeUnary } = work;
+    const n = this.pointCount;
+    const filtered = marginals ? this.labelCount - 1 : this.labelCount;
+    let input = q;
+    if (work.shared && !isShared(q)) {
+      work.sharedQ.set(q);
+      input = work.sharedQ;
+    }
+    const jobs: LatticeJob[] = [];
+    this.pairwise.forEach((term, t) => {
+      const values = input.subarray(0, filtered * n);
+      const message = messages[t].subarray(0, filtered * n);
+      const job = term.kernel.job(values, filtered, message);
+      if (job !== undefined) jobs.push(job);
+      else term.kernel.apply(values, filtered, message);
+    });
+    PermutohedralLattice.computeAll(jobs);
     // energy = −U − Σ_m μ_m(K̃_m Q): the first term reads −U, the others accumulate in place.
     let base = negativeUnary;
-    for (const term of this.pairwise) {
-      term.subtractFrom(base, q, this.labelCount, marginals, message, labelScratch, energy);
+    this.pairwise.forEach((term, t) => {
+      if (marginals) term.kernel.completeMarginals(messages[t], this.labelCount);
+      term.compatibility.subtractFrom(base, messages[t], this.labelCount, labelScratch, energy);
       base = energy;
-    }
+    });
     expAndNormalize(base, this.labelCount, out, work);
     return out;
   }
 
   private workspace(): Workspace {
     const size = this.pointCount * this.labelCount;
-    const negativeUnary = new Float32Array(size);
+    const shared = crfThreads() > 1;
+    const negativeUnary = float32s(size, shared);
     for (let i = 0; i < size; i++) negativeUnary[i] = -this.unary[i];
     return {
       negativeUnary,
-      energy: new Float32Array(size),
-      message: new Float32Array(size),
+      energy: float32s(size, shared),
+      messages: this.pairwise.map(() => float32s(size, shared)),
+      sharedQ: float32s(shared ? size : 0, shared),
+      shared,
       labelScratch: new Float32Array(this.labelCount),
       pointMax: new Float32Array(this.pointCount),
       pointSum: new Float64Array(this.pointCount),

@@ -13,7 +13,9 @@
  *
  * with `1 / (n + 1e-20)` and `1 / √(n + 1e-20)` as in densecrf. SYMMETRIC is pydensecrf's default.
  */
-import { PermutohedralLattice } from './permutohedral';
+import { float32s } from './lattice-kernels';
+import { LatticeJob, PermutohedralLattice } from './permutohedral';
+import { crfThreads } from './threads';
 
 /** How a kernel is normalised (pydensecrf's `NO_NORMALIZATION`, `NORMALIZE_BEFORE`, …). */
 export type Normalization = 'NONE' | 'BEFORE' | 'AFTER' | 'SYMMETRIC';
@@ -84,7 +86,8 @@ export class DenseKernel {
       this.norm = new Float32Array(0);
       return;
     }
-    this.norm = filter.compute(new Float32Array(n).fill(1), 1);
+    // In shared memory when the CRF runs on several threads, so that worker threads can read it.
+    this.norm = filter.compute(new Float32Array(n).fill(1), 1, { out: float32s(n, crfThreads() > 1) });
     for (let i = 0; i < n; i++) {
       const s = this.norm[i] + 1e-20;
       this.norm[i] = normalization === 'SYMMETRIC' ? 1 / Math.sqrt(s) : 1 / s;
@@ -97,9 +100,18 @@ export class DenseKernel {
    * labels by about float32 epsilon times `K̃ 1` (≈1e-7). Callers must ensure Q sums to 1.
    */
   applyToMarginals(q: Float32Array, labelCount: number, out: Float32Array): Float32Array {
+    const head = (labelCount - 1) * this.filter.pointCount;
+    this.apply(q.subarray(0, head), labelCount - 1, out.subarray(0, head));
+    return this.completeMarginals(out, labelCount);
+  }
+
+  /**
+   * Given `K̃ Q_l` for labels 0 … L − 2 in `out`, writes the last label's `K̃ 1 − Σ_{l<L−1} K̃ Q_l`
+   * (see {@link DenseKernel.applyToMarginals}) and returns `out`.
+   */
+  completeMarginals(out: Float32Array, labelCount: number): Float32Array {
     const n = this.filter.pointCount;
     const head = (labelCount - 1) * n;
-    this.apply(q.subarray(0, head), labelCount - 1, out.subarray(0, head));
     if (this.filteredOnes === undefined) this.filteredOnes = this.apply(new Float32Array(n).fill(1), 1, new Float32Array(n));
     const ones = this.filteredOnes;
     for (let i = 0; i < n; i++) {
@@ -115,6 +127,34 @@ export class DenseKernel {
    * `K̃ᵀ Q` (densecrf's applyTranspose: reversed blur order, BEFORE and AFTER swapped).
    */
   apply(q: Float32Array, labelCount: number, out: Float32Array, transpose = false): Float32Array {
+    const { scaleBefore, scaleAfter } = this.scaling(transpose);
+    return this.filter.compute(q, labelCount, {
+      out,
+      reverse: transpose,
+      inScale: scaleBefore ? this.norm : undefined,
+      outScale: scaleAfter ? this.norm : undefined,
+    });
+  }
+
+  /**
+   * The filtering of {@link DenseKernel.apply} as a job for `PermutohedralLattice.computeAll`,
+   * which runs the jobs of several kernels at once; undefined when the filter is not a lattice.
+   */
+  job(q: Float32Array, labelCount: number, out: Float32Array, transpose = false): LatticeJob | undefined {
+    if (!(this.filter instanceof PermutohedralLattice)) return undefined;
+    const { scaleBefore, scaleAfter } = this.scaling(transpose);
+    return {
+      lattice: this.filter,
+      values: q,
+      valueCount: labelCount,
+      out,
+      reverse: transpose,
+      inScale: scaleBefore ? this.norm : undefined,
+      outScale: scaleAfter ? this.norm : undefined,
+    };
+  }
+
+  private scaling(transpose: boolean): { scaleBefore: boolean; scaleAfter: boolean } {
     const scaleBefore =
       this.normalization === 'SYMMETRIC' ||
       (this.normalization === 'BEFORE' && !transpose) ||
@@ -123,12 +163,7 @@ export class DenseKernel {
       this.normalization === 'SYMMETRIC' ||
       (this.normalization === 'BEFORE' && transpose) ||
       (this.normalization === 'AFTER' && !transpose);
-    return this.filter.compute(q, labelCount, {
-      out,
-      reverse: transpose,
-      inScale: scaleBefore ? this.norm : undefined,
-      outScale: scaleAfter ? this.norm : undefined,
-    });
+    return { scaleBefore, scaleAfter };
   }
 }
 
