@@ -8,13 +8,18 @@
  * share the machine; the load average is printed with them.
  *
  *   npm run bench:crf            # or: RUNS=7 npx tsx scripts/bench-crf.ts
+ *   WSOL_CRF_THREADS=1 npm run bench:crf   # on the calling thread only
+ *   DUMP_Q=/tmp/q npm run bench:crf        # also write each case's Q as raw float32
  */
+import * as fs from 'fs';
 import * as os from 'os';
 import { DenseCRF2D, unaryFromSoftmax } from '../src/crf';
 
 const WIDTH = 500;
 const HEIGHT = 375;
 const RUNS = Math.max(5, Number(process.env.RUNS ?? 5));
+/** When set, Q of each case's first run is written to `<DUMP_Q>-<labels>.f32` (raw float32, [label][pixel]) for comparison with another implementation. */
+const DUMP_Q = process.env.DUMP_Q;
 
 /** A small deterministic PRNG (mulberry32), so every run sees the same image and unaries. */
 function prng(seed: number): () => number {
@@ -109,6 +114,7 @@ function runCase(c: Case, rgb: Uint8Array): void {
     const inferenceCpu = cpuMs(c1);
     if (run === 0) {
       checksum = q.reduce((s, v, i) => s + v * ((i % 7) + 1), 0);
+      if (DUMP_Q) fs.writeFileSync(`${DUMP_Q}-${c.labels}.f32`, new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
       continue; // warm-up run, not counted
     }
     build.push(t1 - t0);

@@ -26,4 +26,5 @@ export type {
   PairwiseGaussianOptions,
 } from './dense-crf';
 export { camLabelProbabilities, refineCamWithCrf } from './refine-cam';
+export { crfThreads, setCrfThreads } from './threads';
 export type { CamCrfOptions, CamCrfResult, CrfImage } from './refine-cam';
