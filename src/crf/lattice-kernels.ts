@@ -149,6 +149,8 @@ interface BuildScratch {
   readonly elevated: Float64Array;
   readonly rem0: Float64Array;
   readonly rank: Int32Array;
+  /** elevated − rem0 (float32). */
+  readonly residual: Float64Array;
   readonly barycentric: Float32Array;
   readonly key: Int32Array;
   readonly previousRem0: Float64Array;
@@ -165,6 +167,7 @@ function makeBuildScratch(d: number): BuildScratch {
     elevated: new Float64Array(d + 1),
     rem0: new Float64Array(d + 1),
     rank: new Int32Array(d + 1),
+    residual: new Float64Array(d + 1),
     barycentric: new Float32Array(d + 2),
     key: new Int32Array(d + 1),
     previousRem0: new Float64Array(d + 1).fill(NaN),
@@ -179,7 +182,7 @@ function makeBuildScratch(d: number): BuildScratch {
  */
 function locatePoint(features: Float32Array, n: number, d: number, i: number, s: BuildScratch): void {
   const f32 = Math.fround;
-  const { scale, elevated, rem0, rank, barycentric } = s;
+  const { scale, elevated, rem0, rank, residual, barycentric } = s;
   const down = f32(1 / (d + 1));
   let sm = 0;
   for (let j = d; j > 0; j--) {
@@ -202,10 +205,11 @@ function locatePoint(features: Float32Array, n: number, d: number, i: number, s:
   }
 
   // Rank of each coordinate's residual elevated − rem0 (float32), without branches.
+  for (let k = 0; k <= d; k++) residual[k] = f32(elevated[k] - rem0[k]);
   for (let a = 0; a < d; a++) {
-    const residualA = f32(elevated[a] - rem0[a]);
+    const residualA = residual[a];
     for (let b = a + 1; b <= d; b++) {
-      const aBelow = +(residualA < f32(elevated[b] - rem0[b]));
+      const aBelow = +(residualA < residual[b]);
       rank[a] += aBelow;
       rank[b] += 1 - aBelow;
     }
@@ -217,9 +221,11 @@ function locatePoint(features: Float32Array, n: number, d: number, i: number, s:
     if (r < 0) {
       rank[k] = r + d + 1;
       rem0[k] += d + 1;
+      residual[k] = f32(elevated[k] - rem0[k]);
     } else if (r > d) {
       rank[k] = r - d - 1;
       rem0[k] -= d + 1;
+      residual[k] = f32(elevated[k] - rem0[k]);
     } else {
       rank[k] = r;
     }
@@ -227,7 +233,7 @@ function locatePoint(features: Float32Array, n: number, d: number, i: number, s:
 
   for (let k = 0; k <= d + 1; k++) barycentric[k] = 0;
   for (let k = 0; k <= d; k++) {
-    const v = f32(f32(elevated[k] - rem0[k]) * down);
+    const v = f32(residual[k] * down);
     barycentric[d - rank[k]] += v;
     barycentric[d - rank[k] + 1] -= v;
   }
