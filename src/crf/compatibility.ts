@@ -11,6 +11,8 @@
  * - **Matrix** (`L × L`): `μ(K̃Q)_l = Σ_l′ W_ll′ (K̃Q)_l′` with `W = ½ (M + Mᵀ)` (densecrf symmetrises).
  */
 
+import { CompatibilityData, subtractCompatibility } from './loops';
+
 /** A compatibility as the user gives it: Potts weight, per-label diagonal, or an `L × L` matrix (rows). */
 export type CompatibilitySpec = number | ArrayLike<number> | ReadonlyArray<ArrayLike<number>>;
 
@@ -18,10 +20,25 @@ export type CompatibilitySpec = number | ArrayLike<number> | ReadonlyArray<Array
 export interface LabelCompatibility {
   /** `'potts' | 'diagonal' | 'matrix'`. */
   readonly kind: 'potts' | 'diagonal' | 'matrix';
+  /** The same as plain data, for the loops that worker threads run (loops.ts). */
+  readonly data: CompatibilityData;
   /** Replaces `values` (L × N, `[label][point]`) by μ(values). */
   applyInPlace(values: Float32Array, labelCount: number, scratch: Float32Array): void;
   /** `out = base − μ(values)` without changing `values` (one pass; `out` may be `base`). */
   subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void;
+}
+
+/** `out = base − μ(values)` at every point (see loops.ts's subtractCompatibility). */
+function subtractAll(
+  data: CompatibilityData,
+  base: Float32Array,
+  values: Float32Array,
+  labelCount: number,
+  scratch: Float32Array,
+  out: Float32Array,
+): void {
+  const n = values.length / labelCount;
+  subtractCompatibility(data, base, values, labelCount, n, 0, n, scratch, out);
 }
 
 function isMatrixSpec(spec: CompatibilitySpec): spec is ReadonlyArray<ArrayLike<number>> {
@@ -34,20 +51,25 @@ function assertFinite(value: number, what: string): void {
 
 class PottsCompatibility implements LabelCompatibility {
   readonly kind = 'potts' as const;
-  constructor(private readonly weight: number) {}
+  readonly data: CompatibilityData;
+  constructor(private readonly weight: number) {
+    this.data = { kind: 'potts', weight };
+  }
   applyInPlace(values: Float32Array): void {
     const w = -this.weight;
     for (let i = 0; i < values.length; i++) values[i] *= w;
   }
   subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void {
-    const w = this.weight;
-    for (let i = 0; i < values.length; i++) out[i] = base[i] + w * values[i];
+    subtractAll(this.data, base, values, labelCount, scratch, out);
   }
 }
 
 class DiagonalCompatibility implements LabelCompatibility {
   readonly kind = 'diagonal' as const;
-  constructor(private readonly weights: Float32Array) {}
+  readonly data: CompatibilityData;
+  constructor(private readonly weights: Float32Array) {
+    this.data = { kind: 'diagonal', weights };
+  }
   applyInPlace(values: Float32Array, labelCount: number): void {
     const n = values.length / labelCount;
     for (let l = 0; l < labelCount; l++) {
@@ -56,17 +78,16 @@ class DiagonalCompatibility implements LabelCompatibility {
     }
   }
   subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void {
-    const n = values.length / labelCount;
-    for (let l = 0; l < labelCount; l++) {
-      const w = this.weights[l];
-      for (let i = l * n, end = i + n; i < end; i++) out[i] = base[i] - w * values[i];
-    }
+    subtractAll(this.data, base, values, labelCount, scratch, out);
   }
 }
 
 class MatrixCompatibility implements LabelCompatibility {
   readonly kind = 'matrix' as const;
-  constructor(private readonly matrix: Float32Array) {}
+  readonly data: CompatibilityData;
+  constructor(private readonly matrix: Float32Array) {
+    this.data = { kind: 'matrix', matrix };
+  }
   applyInPlace(values: Float32Array, labelCount: number, scratch: Float32Array): void {
     const n = values.length / labelCount;
     const w = this.matrix;
@@ -80,16 +101,7 @@ class MatrixCompatibility implements LabelCompatibility {
     }
   }
   subtractFrom(base: Float32Array, values: Float32Array, labelCount: number, scratch: Float32Array, out: Float32Array): void {
-    const n = values.length / labelCount;
-    const w = this.matrix;
-    for (let i = 0; i < n; i++) {
-      for (let l = 0; l < labelCount; l++) {
-        let acc = 0;
-        for (let m = 0; m < labelCount; m++) acc += w[l * labelCount + m] * values[m * n + i];
-        scratch[l] = acc;
-      }
-      for (let l = 0; l < labelCount; l++) out[l * n + i] = base[l * n + i] - scratch[l];
-    }
+    subtractAll(this.data, base, values, labelCount, scratch, out);
   }
 }
 

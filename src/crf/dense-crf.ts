@@ -21,11 +21,10 @@
  */
 import { assertSize } from '../types';
 import { CompatibilitySpec, LabelCompatibility, makeCompatibility } from './compatibility';
-import { expNonPositive } from './fast-exp';
 import { bilateralFeatures, gaussianFeatures, PerAxis } from './features';
-import { float32s } from './lattice-kernels';
+import { expAndNormalize, float32s, LatticeTask, LatticeWork, meanFieldUpdate, UpdateTask, updateScratch } from './loops';
 import { LatticeJob, PermutohedralLattice } from './permutohedral';
-import { crfThreads, isShared } from './threads';
+import { crfThreads, isShared, runOnThreads } from './threads';
 import {
   assertKernelType,
   assertNormalization,
@@ -108,9 +107,8 @@ interface Workspace {
   /** In shared memory (see threads.ts). */
   readonly shared: boolean;
   readonly labelScratch: Float32Array;
-  /** Per-point max and sum of one softmax tile. */
-  readonly pointMax: Float64Array;
-  readonly pointSum: Float64Array;
+  /** The calling thread's scratch for the point-wise loops (softmax tiles, exp tables). */
+  readonly loops: LatticeWork;
 }
 
 /**
@@ -219,14 +217,14 @@ export class DenseCRF {
   startInference(): Float32Array {
     const work = this.workspace();
     const q = new Float32Array(this.unary.length);
-    expAndNormalize(work.negativeUnary, this.labelCount, q, work);
+    expAndNormalize(work.negativeUnary, this.labelCount, this.pointCount, 0, this.pointCount, q, updateScratch(work.loops, this.labelCount));
     return q;
   }
 
   /** `softmax(−U)` in the workspace's memory (shared when worker threads take part). */
   private start(work: Workspace): Float32Array {
     const q = float32s(this.unary.length, work.shared);
-    expAndNormalize(work.negativeUnary, this.labelCount, q, work);
+    expAndNormalize(work.negativeUnary, this.labelCount, this.pointCount, 0, this.pointCount, q, updateScratch(work.loops, this.labelCount));
     return q;
   }
 
@@ -286,7 +284,7 @@ export class DenseCRF {
    * label compatibilities are then applied term by term, in order.
    */
   private step(q: Float32Array, work: Workspace, out: Float32Array, marginals: boolean): Float32Array {
-    const { energy, messages, labelScratch, negativeUnary } = work;
+    const { energy, messages, negativeUnary } = work;
     const n = this.pointCount;
     const filtered = marginals ? this.labelCount - 1 : this.labelCount;
     let input = q;
@@ -303,14 +301,26 @@ export class DenseCRF {
       else term.kernel.apply(values, filtered, message);
     });
     PermutohedralLattice.computeAll(jobs);
-    // energy = −U − Σ_m μ_m(K̃_m Q): the first term reads −U, the others accumulate in place.
-    let base = negativeUnary;
-    this.pairwise.forEach((term, t) => {
-      if (marginals) term.kernel.completeMarginals(messages[t], this.labelCount);
-      term.compatibility.subtractFrom(base, messages[t], this.labelCount, labelScratch, energy);
-      base = energy;
-    });
-    expAndNormalize(base, this.labelCount, out, work);
+    // energy = −U − Σ_m μ_m(K̃_m Q), term by term, then Q = softmax(energy): point by point, so
+    // the points are split between threads.
+    updateOnThreads(
+      {
+        terms: this.pairwise.map((term, t) => ({
+          compatibility: term.compatibility.data,
+          message: messages[t],
+          ones: marginals ? term.kernel.filteredOnes() : undefined,
+        })),
+        negativeUnary,
+        energy,
+        out,
+        labelCount: this.labelCount,
+        n,
+        start: 0,
+        end: n,
+        marginals,
+      },
+      work.loops,
+    );
     return out;
   }
 
@@ -326,8 +336,7 @@ export class DenseCRF {
       sharedQ: float32s(shared ? size : 0, shared),
       shared,
       labelScratch: new Float32Array(this.labelCount),
-      pointMax: new Float64Array(TILE),
-      pointSum: new Float64Array(TILE),
+      loops: { buffers: undefined },
     };
   }
 
@@ -406,54 +415,25 @@ function assertIterations(iterations: number): void {
   }
 }
 
-/** `out = exp(x − max) / Σ exp(x − max)` per point, planar `[label][point]` (densecrf's expAndNormalize). */
-function expAndNormalize(x: Float32Array, labelCount: number, out: Float32Array, work: Workspace): void {
-  const n = x.length / labelCount;
-  if (labelCount === 2) {
-    // Same formula with one exponential: the larger energy gives 1, the other e = exp(−|a − b|).
-    for (let i = 0; i < n; i++) {
-      const a = x[i];
-      const b = x[n + i];
-      const e = expNonPositive(a >= b ? b - a : a - b);
-      const inv = 1 / (1 + e);
-      out[i] = a >= b ? inv : e * inv;
-      out[n + i] = a >= b ? e * inv : inv;
-    }
+/** Points below which a mean-field update stays on the calling thread. */
+const PARALLEL_UPDATE_MIN_POINTS = 8192;
+
+/**
+ * Runs {@link meanFieldUpdate} over all points, split into one contiguous range per thread when
+ * every array is in shared memory (see threads.ts). Point-wise, so the split changes no number.
+ */
+function updateOnThreads(task: UpdateTask, work: LatticeWork): void {
+  const threads = crfThreads();
+  const arrays = [task.negativeUnary, task.energy, task.out, ...task.terms.flatMap((t) => [t.message, t.ones])];
+  if (threads < 2 || task.n < PARALLEL_UPDATE_MIN_POINTS || !arrays.every(isShared)) {
+    meanFieldUpdate(task, work);
     return;
   }
-  const { pointMax, pointSum } = work;
-  // Tiles of TILE points keep all L labels of a tile in cache across the three passes; the
-  // per-point max and sum live in small float64 arrays (max by a conditional, not a branch).
-  for (let start = 0; start < n; start += TILE) {
-    const length = Math.min(n, start + TILE) - start;
-    for (let j = 0; j < length; j++) pointMax[j] = x[start + j];
-    for (let l = 1; l < labelCount; l++) {
-      const base = l * n + start;
-      for (let j = 0; j < length; j++) {
-        const v = x[base + j];
-        const max = pointMax[j];
-        pointMax[j] = v > max ? v : max;
-      }
-    }
-    for (let j = 0; j < length; j++) pointSum[j] = 0;
-    for (let l = 0; l < labelCount; l++) {
-      const base = l * n + start;
-      for (let j = 0; j < length; j++) {
-        const e = expNonPositive(x[base + j] - pointMax[j]);
-        out[base + j] = e;
-        pointSum[j] += e;
-      }
-    }
-    for (let j = 0; j < length; j++) pointSum[j] = 1 / pointSum[j];
-    for (let l = 0; l < labelCount; l++) {
-      const base = l * n + start;
-      for (let j = 0; j < length; j++) out[base + j] *= pointSum[j];
-    }
-  }
+  const bounds = Array.from({ length: threads + 1 }, (_, t) => Math.round((t * task.n) / threads));
+  const tasks: LatticeTask[] = [];
+  for (let t = 1; t < threads; t++) tasks.push({ kind: 'update', ...task, start: bounds[t], end: bounds[t + 1] });
+  runOnThreads(() => meanFieldUpdate({ ...task, start: 0, end: bounds[1] }, work), tasks, work);
 }
-
-/** Points per tile of {@link expAndNormalize}: 21 labels × 1024 × 4 bytes ≈ 86 kB (measured 62 ms for 21 labels at 500×375, 88 ms with 2048-point tiles and branchy max). */
-const TILE = 1024;
 
 /**
  * The label of highest probability at each point (`argmax_l Q[l·N + i]`, first on ties):

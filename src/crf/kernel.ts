@@ -13,7 +13,7 @@
  *
  * with `1 / (n + 1e-20)` and `1 / √(n + 1e-20)` as in densecrf. SYMMETRIC is pydensecrf's default.
  */
-import { float32s } from './lattice-kernels';
+import { completeLastLabel, float32s } from './loops';
 import { LatticeJob, PermutohedralLattice } from './permutohedral';
 import { crfThreads } from './threads';
 
@@ -74,8 +74,8 @@ export class DenseKernel {
   readonly filter: DenseFilter;
   /** Per-point normalisation factor: 1/(n+1e-20) or 1/√(n+1e-20); empty for NONE (unused). */
   private readonly norm: Float32Array;
-  /** `K̃ 1`, made on first use by {@link DenseKernel.applyToMarginals}. */
-  private filteredOnes: Float32Array | undefined;
+  /** `K̃ 1`, made on first use by {@link DenseKernel.filteredOnes}. */
+  private ones: Float32Array | undefined;
 
   constructor(filter: DenseFilter, normalization: Normalization = 'SYMMETRIC') {
     assertNormalization(normalization);
@@ -111,15 +111,17 @@ export class DenseKernel {
    */
   completeMarginals(out: Float32Array, labelCount: number): Float32Array {
     const n = this.filter.pointCount;
-    const head = (labelCount - 1) * n;
-    if (this.filteredOnes === undefined) this.filteredOnes = this.apply(new Float32Array(n).fill(1), 1, new Float32Array(n));
-    const ones = this.filteredOnes;
-    for (let i = 0; i < n; i++) {
-      let rest = ones[i];
-      for (let p = i; p < head; p += n) rest -= out[p];
-      out[head + i] = rest;
-    }
+    completeLastLabel(out, this.filteredOnes(), labelCount, n, 0, n);
     return out;
+  }
+
+  /** `K̃ 1`, computed on first use (in shared memory when the CRF runs on several threads). */
+  filteredOnes(): Float32Array {
+    if (this.ones === undefined) {
+      const n = this.filter.pointCount;
+      this.ones = this.apply(new Float32Array(n).fill(1), 1, float32s(n, crfThreads() > 1));
+    }
+    return this.ones;
   }
 
   /**

@@ -32,7 +32,7 @@ import {
   LatticeTask,
   LatticeWork,
   locatePoints,
-} from './lattice-kernels';
+} from './loops';
 import { crfThreads, isShared, runOnThreads } from './threads';
 
 /** Options of {@link PermutohedralLattice.compute}. */

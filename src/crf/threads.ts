@@ -3,7 +3,7 @@
  * split between the calling thread and a small pool of Node.js worker threads that share memory
  * (SharedArrayBuffer), so `DenseCRF.inference` stays synchronous and uses every core.
  *
- * Workers run the very code of lattice-kernels.ts, started from its source text, so results are
+ * Workers run the very code of loops.ts, started from its source text, so results are
  * the same with any number of threads (tests check this bit for bit). The calling thread posts a
  * task to each worker, does its own share, then waits on a shared flag (`Atomics.wait`) and reads
  * the answer with `receiveMessageOnPort`: about 40 µs a round trip; starting a worker costs about
@@ -15,7 +15,7 @@
  */
 import * as os from 'os';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'worker_threads';
-import { LATTICE_WORKER_CODE, latticeWorkerMain, LatticeTask, LatticeWork, LocateResult, runLatticeTask } from './lattice-kernels';
+import { LATTICE_WORKER_CODE, latticeWorkerMain, LatticeTask, LatticeWork, LocateResult, runLatticeTask } from './loops';
 
 /** At most this many threads by default (the lattice loops are memory-bound beyond that). */
 const DEFAULT_MAX_THREADS = 4;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { seeded as prng } from '../helpers/random';
-import { bilateralFeatures, DenseCRF2D, PermutohedralLattice, unaryFromSoftmax } from '../../src/crf';
-import { float32s } from '../../src/crf/lattice-kernels';
+import { bilateralFeatures, CompatibilitySpec, DenseCRF2D, PermutohedralLattice, unaryFromSoftmax } from '../../src/crf';
+import { float32s } from '../../src/crf/loops';
 import { crfThreads, runOnThreads, setCrfThreads } from '../../src/crf/threads';
 
 // 160 × 120 = 19 200 points: above the size from which lattices are built on several threads.
@@ -45,12 +45,20 @@ function filterWith(threads: number, count: number, reverse: boolean): Float32Ar
   return lattice.compute(values, count, { out: float32s(count * N, true), reverse, inScale, outScale: inScale }).slice();
 }
 
-function crfWith(threads: number, labels: number): Float32Array {
+type CompatKind = 'potts' | 'diagonal' | 'matrix';
+
+function compat(kind: CompatKind, labels: number, weight: number): CompatibilitySpec {
+  if (kind === 'potts') return weight;
+  if (kind === 'diagonal') return Array.from({ length: labels }, (_, l) => -weight * (1 + l / labels));
+  return Array.from({ length: labels }, (_, a) => Array.from({ length: labels }, (_, b) => (a === b ? -weight : weight / (1 + a + b))));
+}
+
+function crfWith(threads: number, labels: number, kind: CompatKind): Float32Array {
   setCrfThreads(threads);
   const crf = new DenseCRF2D(WIDTH, HEIGHT, labels);
   crf.setUnaryEnergy(unaryFromSoftmax(probabilities(labels, labels), { clip: 1e-5 }));
-  crf.addPairwiseGaussian({ sxy: 3, compat: 3 });
-  crf.addPairwiseBilateral({ sxy: 30, srgb: 13, rgb: image(3), compat: 10 });
+  crf.addPairwiseGaussian({ sxy: 3, compat: compat(kind, labels, 3) });
+  crf.addPairwiseBilateral({ sxy: 30, srgb: 13, rgb: image(3), compat: compat(kind, labels, 10) });
   return crf.inference(3);
 }
 
@@ -67,12 +75,18 @@ describe('dense CRF on several threads: same numbers as on one', () => {
     expect(filterWith(3, count, reverse)).toEqual(one);
   });
 
-  it.each([2, 5])('mean field with a gaussian and a bilateral term, %i labels: Q bit for bit equal', (labels) => {
-    const one = crfWith(1, labels);
-    const two = crfWith(2, labels);
+  it.each([
+    [2, 'potts'],
+    [5, 'potts'],
+    [3, 'diagonal'],
+    [4, 'matrix'],
+  ] as const)('mean field with a gaussian and a bilateral term, %i labels, %s: Q bit for bit equal', (labels, kind) => {
+    const one = crfWith(1, labels, kind);
+    const two = crfWith(2, labels, kind);
     expect(two).toEqual(one);
+    expect(crfWith(3, labels, kind)).toEqual(one);
     expect(two.buffer).toBeInstanceOf(ArrayBuffer); // a plain array for the caller, not shared memory
-    expect(crfThreads()).toBe(2); // the workers started (no fallback to one thread)
+    expect(crfThreads()).toBe(3); // the workers started (no fallback to one thread)
   });
 });
 
