@@ -146,7 +146,7 @@ function main(): void {
       gaussian: { sxy: 3, compat: 3 },
       bilateral: { sxy: 80, srgb: 13, compat: 10 },
       reference:
-        'issue 4 (another machine): ≈95 ms build, ≈70 ms inference; densecrf C++ compiled on the development machine (2026-11-27, interleaved with this script): 95 ms build (70–95), 154 ms inference (103–157)',
+        'issue 4 (another machine): ≈95 ms build, ≈70 ms inference; densecrf C++ compiled on the development machine (2026-11-27, interleaved with this script): 77 ms build (77–93), 116 ms inference (110–152)',
     },
     rgb,
   );
@@ -157,7 +157,7 @@ function main(): void {
       iterations: 10,
       bilateral: { sxy: 67, srgb: 3, compat: 4 },
       reference:
-        'issue 4 (another machine): ≈1.1 s in all; densecrf C++ compiled on the development machine (2026-11-27, interleaved with this script): 103 ms build (88–114), 749 ms inference (603–793)',
+        'issue 4 (another machine): ≈1.1 s in all; densecrf C++ compiled on the development machine (2026-11-27, interleaved with this script): 104 ms build (93–113), 692 ms inference (679–829)',
     },
     rgb,
   );

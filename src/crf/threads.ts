@@ -1,10 +1,11 @@
 /**
- * Worker threads for the dense CRF: the lattice build and the filtering of many value vectors are
- * split between the calling thread and a small pool of Node.js worker threads that share memory
- * (SharedArrayBuffer), so `DenseCRF.inference` stays synchronous and uses every core.
+ * Worker threads for the dense CRF: lattice builds (by points), filtering (by value vectors and
+ * pairwise terms) and the point-wise rest of a mean-field step (by points) are split between the
+ * calling thread and a small pool of Node.js worker threads that share memory (SharedArrayBuffer),
+ * so `DenseCRF.inference` stays synchronous and uses every core.
  *
- * Workers run the very code of loops.ts, started from its source text, so results are
- * the same with any number of threads (tests check this bit for bit). The calling thread posts a
+ * Workers run the very code of loops.ts, started from its source text, so results are the same
+ * with any number of threads (tests check this bit for bit). The calling thread posts a
  * task to each worker, does its own share, then waits on a shared flag (`Atomics.wait`) and reads
  * the answer with `receiveMessageOnPort`: about 40 µs a round trip; starting a worker costs about
  * 40 ms once, on first use. Workers are unref'd: they never keep a process alive.
