@@ -74,25 +74,6 @@ export class PairwisePotential {
     this.compatibility.applyInPlace(out, labelCount, scratch);
     return out;
   }
-
-  /**
-   * `energy = base − μ(K̃ Q)` (energy may be base), using `message` as work space; when
-   * `marginals` (Q sums to 1 at every point) the kernel filters only L − 1 labels
-   * (see DenseKernel.applyToMarginals).
-   */
-  subtractFrom(
-    base: Float32Array,
-    q: Float32Array,
-    labelCount: number,
-    marginals: boolean,
-    message: Float32Array,
-    scratch: Float32Array,
-    energy: Float32Array,
-  ): void {
-    if (marginals) this.kernel.applyToMarginals(q, labelCount, message);
-    else this.kernel.apply(q, labelCount, message);
-    this.compatibility.subtractFrom(base, message, labelCount, scratch, energy);
-  }
 }
 
 /** Work arrays of one inference run. */
@@ -100,13 +81,12 @@ interface Workspace {
   /** −U, the energy before any pairwise term. */
   readonly negativeUnary: Float32Array;
   readonly energy: Float32Array;
-  /** `μ(K̃ Q)` of each pairwise term, in order; the first one also serves klDivergence. */
+  /** `K̃ Q` of each pairwise term, in order (compatibilities are applied by the update). */
   readonly messages: readonly Float32Array[];
   /** Q copied into shared memory when a caller's Q is not, so worker threads can read it. */
   readonly sharedQ: Float32Array;
   /** In shared memory (see threads.ts). */
   readonly shared: boolean;
-  readonly labelScratch: Float32Array;
   /** The calling thread's scratch for the point-wise loops (softmax tiles, exp tables). */
   readonly loops: LatticeWork;
 }
@@ -215,10 +195,8 @@ export class DenseCRF {
 
   /** The starting marginals `Q = softmax(−U)` per point, `[label][point]`. */
   startInference(): Float32Array {
-    const work = this.workspace();
-    const q = new Float32Array(this.unary.length);
-    expAndNormalize(work.negativeUnary, this.labelCount, this.pointCount, 0, this.pointCount, q, updateScratch(work.loops, this.labelCount));
-    return q;
+    const q = this.start(this.workspace());
+    return isShared(q) ? q.slice() : q;
   }
 
   /** `softmax(−U)` in the workspace's memory (shared when worker threads take part). */
@@ -262,12 +240,12 @@ export class DenseCRF {
    */
   klDivergence(q: Float32Array): number {
     this.assertMarginals(q, 'klDivergence');
-    const work = this.workspace();
     let kl = 0;
     for (let i = 0; i < q.length; i++) kl += q[i] * Math.log(Math.max(q[i], 1e-20)) + this.unary[i] * q[i];
     const message = new Float32Array(q.length);
+    const labelScratch = new Float32Array(this.labelCount);
     for (const term of this.pairwise) {
-      term.apply(q, this.labelCount, message, work.labelScratch);
+      term.apply(q, this.labelCount, message, labelScratch);
       for (let i = 0; i < q.length; i++) kl += q[i] * message[i];
     }
     return kl;
@@ -335,7 +313,6 @@ export class DenseCRF {
       messages: this.pairwise.map(() => float32s(size, shared)),
       sharedQ: float32s(shared ? size : 0, shared),
       shared,
-      labelScratch: new Float32Array(this.labelCount),
       loops: { buffers: undefined },
     };
   }
