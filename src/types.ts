@@ -73,13 +73,19 @@ export function assertBoxInside(box: Box, width: number, height: number): void {
 
 /**
  * A ground-truth object mask: `width × height` bytes in row-major order, **1 = object,
- * 0 = background** (no other values). 8-bit greyscale masks with soft alpha (0…255) become one by
- * `value ≥ 128 → 1` — the rule of the dataset layout, wsolevaluation's `mask > 0.5` on `mask / 255`.
+ * 0 = background** (no other values). 8-bit greyscale masks become one by `value > 0 → 1`, the rule
+ * of wsolevaluation (Choe et al., CVPR 2020), whose `get_mask` keeps `mask > 0.5` of the raw 0…255
+ * grey values ({@link binarizeMask}).
+ *
+ * `ignore` (optional, same size, 1 = ignored) marks pixels left out of the pixel metrics — PxAP and
+ * mask IoU — as OpenImages' ignore regions are in wsolevaluation: a pixel counts neither as object
+ * nor as background when `ignore = 1` and `data = 0` (an object pixel is never ignored).
  */
 export interface ObjectMask {
   readonly width: number;
   readonly height: number;
   readonly data: Uint8Array;
+  readonly ignore?: Uint8Array;
 }
 
 /**

@@ -5,7 +5,8 @@
  * feed a {@link WsolEvaluator} per row. Rows are `method` and, with a refiner, `method+crf`.
  *
  * Only the current batch is held in memory; per row the evaluator's counters and the best/worst
- * cases are kept.
+ * cases are kept. After each batch the run's state can be checkpointed ({@link EvaluationCheckpoint})
+ * and a run resumed from it; an image that fails is named, and with `keepGoing` skipped.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CamOptions } from '../cam/core';
@@ -16,10 +17,12 @@ import { ClassifierFn } from '../metrics/classifier';
 import { confidencePairs } from '../metrics/confidenceChange';
 import { deletionCurve, insertionCurve, PerturbationCurveOptions } from '../metrics/deletionInsertion';
 import { EvaluationResult, EvaluationSample, WsolEvaluator, WsolEvaluatorOptions } from '../metrics/evaluator';
-import { Heatmap, ObjectMask } from '../types';
+import { Heatmap, ObjectMask, assertBoxInside } from '../types';
+import { assertUnitHeatmap } from '../metrics/heatmapChecks';
 import { LoadedModel } from '../weights';
 import { RgbImage } from '../display/png';
 import { WsolDataset, WsolDatasetItem, readObjectMask, readRgbImage } from './dataset';
+import { EvaluationCheckpoint, SkippedImage, idsDigest, runKey } from './checkpoint';
 
 /** A heatmap method of src/cam: `(model, images, options) → one map per image`. */
 export type LocalizationMethod = (model: tf.LayersModel, images: tf.Tensor4D, options?: CamOptions) => Promise<Heatmap[]>;
@@ -71,7 +74,7 @@ export interface EvaluateDatasetOptions {
   readonly refiner?: HeatmapRefiner;
   /** Suffix of refined rows. @default 'crf' */
   readonly refinerName?: string;
-  /** Images per batch. @default 32 */
+  /** Images per batch (any sizes mix: each image is resized to the model's input). @default 32 */
   readonly batchSize?: number;
   /** Evaluate only the first `limit` images. @default all */
   readonly limit?: number;
@@ -90,6 +93,17 @@ export interface EvaluateDatasetOptions {
   readonly evaluator?: WsolEvaluatorOptions;
   /** Called after each batch. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Skip an image that cannot be evaluated (unreadable file, a method or the refiner failing on
+   * it) instead of stopping the run; the report lists the skipped images. @default false
+   */
+  readonly keepGoing?: boolean;
+  /** Called for each skipped image (with `keepGoing`). */
+  readonly onSkip?: (skipped: SkippedImage) => void;
+  /** Continue a run from its checkpoint ({@link EvaluationCheckpoint}); its key must match the run's. */
+  readonly resumeFrom?: EvaluationCheckpoint;
+  /** Called after each batch with the run's checkpoint (write it to resume an interrupted run). */
+  readonly onCheckpoint?: (checkpoint: EvaluationCheckpoint) => void;
 }
 
 /** Where the time went, in seconds. */
@@ -109,17 +123,36 @@ export interface EvaluationTimings {
 export interface DatasetEvaluation {
   readonly dataset: {
     readonly root: string;
+    readonly name: string;
     readonly split: string;
+    /** Images of the run (after `limit`), evaluated or skipped. */
     readonly images: number;
     readonly hasBoxes: boolean;
     readonly hasMasks: boolean;
   };
   readonly model: string;
+  /** Top-1 / top-5 classification accuracy over the evaluated images. */
   readonly classification: { readonly top1: number; readonly top5: number };
   readonly rows: readonly MethodRow[];
+  /** Images left out (`keepGoing`), with the reason. */
+  readonly skipped: readonly SkippedImage[];
+  /** Images that came from a checkpoint (0 for a run in one go). */
+  readonly resumedAt: number;
+  /** Summed over every session of the run (a resumed run adds its earlier sessions). */
   readonly timings: EvaluationTimings;
   /** Images per second over the whole run (all rows). */
   readonly imagesPerSecond: number;
+}
+
+/** An image that could not be evaluated, with its id. */
+export class ImageEvaluationError extends Error {
+  constructor(
+    readonly imageId: string,
+    readonly file: string,
+    readonly cause: Error,
+  ) {
+    super(`image '${imageId}' (${file}): ${cause.message}`);
+  }
 }
 
 /**
@@ -152,9 +185,11 @@ function rawPixelClassifier(loaded: LoadedModel): ClassifierFn {
 }
 
 class CaseKeeper {
-  private best: CaseRecord[] = [];
-  private worst: CaseRecord[] = [];
-  constructor(private readonly keep: number) {}
+  constructor(
+    private readonly keep: number,
+    private best: CaseRecord[] = [],
+    private worst: CaseRecord[] = [],
+  ) {}
   add(c: CaseRecord): void {
     if (this.keep === 0) return;
     this.best = [...this.best, c].sort((a, b) => caseScore(b) - caseScore(a)).slice(0, this.keep);
@@ -173,16 +208,30 @@ interface RowState {
   seconds: number;
 }
 
-interface Batch {
-  readonly items: readonly WsolDatasetItem[];
-  readonly images: readonly RgbImage[];
-  readonly masks: readonly (ObjectMask | undefined)[];
+/** One decoded image with its ground truth in its own frame. */
+interface Decoded {
+  readonly item: WsolDatasetItem;
+  readonly image: RgbImage;
+  readonly mask?: ObjectMask;
 }
 
-async function decodeBatch(items: readonly WsolDatasetItem[]): Promise<Batch> {
-  const images = await Promise.all(items.map((it) => readRgbImage(it.imagePath, it)));
-  const masks = await Promise.all(items.map((it) => readObjectMask(it)));
-  return { items, images, masks };
+/** Decodes an item and checks its ground truth against the decoded size. */
+async function decodeItem(item: WsolDatasetItem): Promise<Decoded> {
+  const image = await readRgbImage(item.imagePath, item);
+  for (const box of item.boxes) assertBoxInside(box, image.width, image.height);
+  const mask = await readObjectMask(item, image);
+  return { item, image, mask };
+}
+
+type Outcome = { readonly ok: Decoded } | { readonly failed: ImageEvaluationError };
+
+function asImageError(item: WsolDatasetItem, error: unknown): ImageEvaluationError {
+  if (error instanceof ImageEvaluationError) return error;
+  return new ImageEvaluationError(item.imageId, item.imagePath, error instanceof Error ? error : new Error(String(error)));
+}
+
+async function decodeBatch(items: readonly WsolDatasetItem[]): Promise<Outcome[]> {
+  return Promise.all(items.map((item) => decodeItem(item).then((ok) => ({ ok }), (e: unknown) => ({ failed: asImageError(item, e) }))));
 }
 
 function now(): number {
@@ -198,118 +247,215 @@ function checkOptions(options: EvaluateDatasetOptions): void {
   }
 }
 
-function makeRows(options: EvaluateDatasetOptions): RowState[] {
-  const rows: RowState[] = [];
-  const row = (name: string, refined: boolean): RowState => ({
-    name,
-    refined,
-    evaluator: new WsolEvaluator(options.evaluator),
-    cases: new CaseKeeper(options.cases ?? 5),
-    seconds: 0,
-  });
-  for (const spec of options.methods) {
-    rows.push(row(spec.name, false));
-    if (options.refiner !== undefined) rows.push(row(`${spec.name}+${options.refinerName ?? 'crf'}`, true));
-  }
-  return rows;
+function rowNames(options: EvaluateDatasetOptions): { name: string; refined: boolean }[] {
+  return options.methods.flatMap((spec) => [
+    { name: spec.name, refined: false },
+    ...(options.refiner === undefined ? [] : [{ name: `${spec.name}+${options.refinerName ?? 'crf'}`, refined: true }]),
+  ]);
 }
 
-type Timings = { -readonly [K in Exclude<keyof EvaluationTimings, 'total' | 'cpu'>]: number };
+function makeRows(options: EvaluateDatasetOptions, from?: EvaluationCheckpoint): RowState[] {
+  return rowNames(options).map(({ name, refined }, r) => {
+    const saved = from?.rows[r];
+    return {
+      name,
+      refined,
+      evaluator: saved ? WsolEvaluator.restore(saved.evaluator) : new WsolEvaluator(options.evaluator),
+      cases: new CaseKeeper(options.cases ?? 5, saved ? [...saved.best] : [], saved ? [...saved.worst] : []),
+      seconds: saved?.seconds ?? 0,
+    };
+  });
+}
 
-/** What every batch of a run shares. */
+/**
+ * The key of a run ({@link runKey}): the dataset's image ids, the model, and every option that
+ * changes the figures. Two runs with the same key give the same numbers.
+ */
+export function evaluationKey(model: string, dataset: WsolDataset, options: EvaluateDatasetOptions): string {
+  const items = dataset.items.slice(0, options.limit ?? dataset.items.length);
+  return runKey({
+    dataset: `${dataset.name}/${dataset.split}`,
+    ids: idsDigest(items.map((it) => `${it.imageId},${it.classIndex}`)),
+    model,
+    rows: rowNames(options).map((r) => r.name),
+    methodOptions: options.methods.map((m) => m.options ?? {}),
+    target: options.target ?? 'true',
+    cases: options.cases ?? 5,
+    faithfulnessImages: options.faithfulnessImages ?? 0,
+    faithfulness: options.faithfulness ?? {},
+    evaluator: new WsolEvaluator(options.evaluator).state().options,
+  });
+}
+
+type Timings = { -readonly [K in keyof EvaluationTimings]: number };
+
+/** What every batch of a run shares, and the counts that grow over it. */
 interface RunContext {
+  readonly loaded: LoadedModel;
   readonly options: EvaluateDatasetOptions;
+  readonly rows: readonly RowState[];
   /** The model on raw RGB in [0, 1], for the faithfulness metrics. */
   readonly classifier: ClassifierFn;
   readonly time: Timings;
+  readonly counts: { classified: number; top1: number; top5: number };
+  readonly skipped: SkippedImage[];
+  /** When this session started (wall clock and CPU). */
+  readonly session: { readonly start: number; readonly cpu: NodeJS.CpuUsage };
 }
 
-/** Everything one batch shares between the methods. */
-interface BatchContext {
-  readonly batch: Batch;
-  /** Index of the batch's first image in the run. */
-  readonly first: number;
-  readonly ranking: readonly number[][];
-  readonly targets: readonly number[];
+/** One image's inputs to every row, computed before anything is counted. */
+interface PreparedImage {
+  readonly decoded: Decoded;
+  readonly ranking: readonly number[];
+  /** Per row: the sample and the seconds its map took. */
+  readonly samples: { readonly sample: EvaluationSample; readonly seconds: number }[];
 }
 
-/** Accumulates one map of one image into a row (with faithfulness figures for the first images). */
-async function accumulateInto(
-  row: RowState,
-  ctx: BatchContext,
-  b: number,
-  heatmap: Heatmap,
-  run: RunContext,
-): Promise<void> {
-  const item = ctx.batch.items[b];
-  const sample: EvaluationSample = {
-    heatmap,
-    boxes: item.boxes.length > 0 ? item.boxes : undefined,
-    mask: ctx.batch.masks[b],
-    classIndex: item.classIndex,
-    ranking: ctx.ranking[b],
-  };
-  const withFaithfulness =
-    ctx.first + b < (run.options.faithfulnessImages ?? 0)
-      ? { ...sample, ...(await faithfulness(run.classifier, ctx.batch.images[b], heatmap, ctx.targets[b], run.options, run.time)) }
-      : sample;
-  const t = now();
-  const scores = row.evaluator.accumulate(withFaithfulness);
-  row.cases.add({ imageId: item.imageId, classIndex: item.classIndex, predicted: ctx.ranking[b][0], camIoU: scores.camIoU, maskIoU: scores.maskIoU });
-  run.time.metrics += now() - t;
-}
-
-/** Runs every method (and the refiner) on one classified batch. */
-async function evaluateMethods(
-  loaded: LoadedModel,
-  input: tf.Tensor4D,
-  ctx: BatchContext,
-  rows: readonly RowState[],
-  run: RunContext,
-): Promise<void> {
-  const { options, time } = run;
-  const perMethod = options.refiner !== undefined ? 2 : 1;
-  for (let m = 0; m < options.methods.length; m++) {
-    const spec = options.methods[m];
-    let t = now();
-    const maps = await spec.method(loaded.model, input, { ...spec.options, target: [...ctx.targets] });
-    const methodTime = now() - t;
-    time.methods += methodTime;
-    const plain = rows[m * perMethod];
-    plain.seconds += methodTime;
-    for (let b = 0; b < ctx.batch.items.length; b++) {
-      const item = ctx.batch.items[b];
-      t = now();
-      const heatmap = toImageFrame(maps[b], item.width, item.height);
-      time.metrics += now() - t;
-      await accumulateInto(plain, ctx, b, heatmap, run);
-      if (options.refiner === undefined) continue;
-      t = now();
-      const refined = toImageFrame(options.refiner(ctx.batch.images[b], heatmap), item.width, item.height);
-      const refineTime = now() - t;
-      time.refine += refineTime;
-      const refinedRow = rows[m * perMethod + 1];
-      refinedRow.seconds += refineTime + methodTime / ctx.batch.items.length;
-      await accumulateInto(refinedRow, ctx, b, refined, run);
-    }
-  }
+function sampleOf(d: Decoded, heatmap: Heatmap, ranking: readonly number[]): EvaluationSample {
+  assertUnitHeatmap(heatmap);
+  return { heatmap, boxes: d.item.boxes.length > 0 ? d.item.boxes : undefined, mask: d.mask, classIndex: d.item.classIndex, ranking };
 }
 
 function imagesToInput(loaded: LoadedModel, images: readonly RgbImage[]): tf.Tensor4D {
-  return tf.tidy(() =>
-    loaded.preprocess(tf.stack(images.map((im) => tf.tensor3d(im.data, [im.height, im.width, 3], 'int32'))) as tf.Tensor4D),
-  );
+  // each image is resized to the model's input on its own, so a batch may mix sizes
+  return tf.tidy(() => tf.concat(images.map((im) => loaded.preprocess(im))) as tf.Tensor4D);
+}
+
+/**
+ * Computes every row's map of each decoded image (classification, methods, refiner, faithfulness)
+ * without counting anything, so that a failure leaves the rows as they were.
+ */
+async function prepareBatch(run: RunContext, batch: readonly Decoded[], first: number): Promise<PreparedImage[]> {
+  const { loaded, options, time } = run;
+  let t = now();
+  const input = imagesToInput(loaded, batch.map((d) => d.image));
+  try {
+    const classCount = loaded.manifest.classes.length;
+    const ranking = (await topK(loaded.model, input, Math.min(5, classCount))).map((r) => r.classes);
+    time.classify += now() - t;
+    const targets = batch.map((d, b) => (options.target === 'predicted' ? ranking[b][0] : d.item.classIndex));
+    const prepared: PreparedImage[] = batch.map((decoded, b) => ({ decoded, ranking: ranking[b], samples: [] }));
+    for (const spec of options.methods) {
+      t = now();
+      const maps = await spec.method(loaded.model, input, { ...spec.options, target: [...targets] });
+      const methodTime = now() - t;
+      time.methods += methodTime;
+      for (let b = 0; b < batch.length; b++) {
+        const { image } = batch[b];
+        const heatmap = toImageFrame(maps[b], image.width, image.height);
+        prepared[b].samples.push({ sample: sampleOf(batch[b], heatmap, ranking[b]), seconds: methodTime / batch.length });
+        if (options.refiner === undefined) continue;
+        t = now();
+        const refined = toImageFrame(options.refiner(image, heatmap), image.width, image.height);
+        const refineTime = now() - t;
+        time.refine += refineTime;
+        prepared[b].samples.push({ sample: sampleOf(batch[b], refined, ranking[b]), seconds: refineTime + methodTime / batch.length });
+      }
+    }
+    for (let b = 0; b < batch.length && first + b < (options.faithfulnessImages ?? 0); b++) {
+      const samples = prepared[b].samples;
+      for (let r = 0; r < samples.length; r++) {
+        const extra = await faithfulness(run.classifier, batch[b].image, samples[r].sample.heatmap, targets[b], options, time);
+        samples[r] = { ...samples[r], sample: { ...samples[r].sample, ...extra } };
+      }
+    }
+    return prepared;
+  } finally {
+    input.dispose();
+  }
+}
+
+/** Counts one prepared image into every row. */
+function countImage(run: RunContext, p: PreparedImage): void {
+  const t = now();
+  const { item } = p.decoded;
+  run.counts.classified++;
+  if (p.ranking[0] === item.classIndex) run.counts.top1++;
+  if (p.ranking.includes(item.classIndex)) run.counts.top5++;
+  p.samples.forEach(({ sample, seconds }, r) => {
+    const row = run.rows[r];
+    const scores = row.evaluator.accumulate(sample);
+    row.seconds += seconds;
+    row.cases.add({ imageId: item.imageId, classIndex: item.classIndex, predicted: p.ranking[0], camIoU: scores.camIoU, maskIoU: scores.maskIoU });
+  });
+  run.time.metrics += now() - t;
+}
+
+function skipOrThrow(run: RunContext, error: ImageEvaluationError): void {
+  if (!run.options.keepGoing) throw error;
+  const skipped = { imageId: error.imageId, error: error.cause.message };
+  run.skipped.push(skipped);
+  run.options.onSkip?.(skipped);
+}
+
+/**
+ * Evaluates decoded images `first …`: the whole batch at once, and when that fails, image by image
+ * so that the failing image is named (and, with `keepGoing`, skipped).
+ */
+async function evaluateDecoded(run: RunContext, batch: readonly Decoded[], first: number): Promise<void> {
+  let prepared: PreparedImage[];
+  try {
+    prepared = await prepareBatch(run, batch, first);
+  } catch (error) {
+    if (batch.length === 1) return skipOrThrow(run, asImageError(batch[0].item, error));
+    for (let b = 0; b < batch.length; b++) await evaluateDecoded(run, [batch[b]], first + b);
+    return;
+  }
+  for (const p of prepared) countImage(run, p);
+}
+
+/** The run's timings: the earlier sessions' and this one's so far. */
+function timingsNow(run: RunContext): EvaluationTimings {
+  const cpu = process.cpuUsage(run.session.cpu);
+  return { ...run.time, total: run.time.total + now() - run.session.start, cpu: run.time.cpu + (cpu.user + cpu.system) / 1e6 };
+}
+
+function checkpointOf(run: RunContext, key: string, done: number, total: number): EvaluationCheckpoint {
+  return {
+    version: 1,
+    key,
+    done,
+    total,
+    ...run.counts,
+    rows: run.rows.map((r) => ({ name: r.name, refined: r.refined, evaluator: r.evaluator.state(), seconds: r.seconds, ...r.cases.records })),
+    skipped: [...run.skipped],
+    timings: { ...timingsNow(run) },
+  };
+}
+
+function startRun(loaded: LoadedModel, options: EvaluateDatasetOptions, key: string, total: number): { run: RunContext; start: number } {
+  const from = options.resumeFrom;
+  if (from !== undefined && (from.key !== key || from.total !== total || from.rows.length !== rowNames(options).length)) {
+    throw new Error('the checkpoint belongs to another evaluation (other images, model, methods or options); start afresh');
+  }
+  const saved = from?.timings ?? {};
+  const time: Timings = { total: 0, cpu: 0, decode: 0, classify: 0, methods: 0, refine: 0, metrics: 0, faithfulness: 0 };
+  for (const k of Object.keys(time) as (keyof Timings)[]) time[k] = saved[k] ?? 0;
+  const run: RunContext = {
+    loaded,
+    options,
+    rows: makeRows(options, from),
+    classifier: rawPixelClassifier(loaded),
+    time,
+    counts: { classified: from?.classified ?? 0, top1: from?.top1 ?? 0, top5: from?.top5 ?? 0 },
+    skipped: [...(from?.skipped ?? [])],
+    session: { start: now(), cpu: process.cpuUsage() },
+  };
+  return { run, start: from?.done ?? 0 };
 }
 
 /**
  * Evaluates `options.methods` (and their refined variants) on a dataset split with a loaded model.
+ * Images of any size mix in a batch: each is resized to the model's input, and its maps are brought
+ * back to the image's own size, where its boxes and masks are.
  *
  * @example
  * ```ts
- * const data = readWsolDataset('data/bench', 'test');
+ * const data = readWsolDataset({ data: 'wsolevaluation', dataset: 'CUB', split: 'test' });
  * const report = await evaluateDataset(await load('cam-default'), data, { methods: [{ name: 'cam', method: cam }] });
  * ```
- * @throws Error from the reader (a missing or malformed file) or a method; RangeError for bad options.
+ * @throws ImageEvaluationError naming the image that failed (unless `keepGoing`); Error for a
+ * checkpoint of another run; RangeError for bad options.
  */
 export async function evaluateDataset(
   loaded: LoadedModel,
@@ -319,53 +465,44 @@ export async function evaluateDataset(
   checkOptions(options);
   const batchSize = options.batchSize ?? 32;
   const items = dataset.items.slice(0, options.limit ?? dataset.items.length);
-  const rows = makeRows(options);
-  const time: Timings = { decode: 0, classify: 0, methods: 0, refine: 0, metrics: 0, faithfulness: 0 };
-  const run: RunContext = { options, classifier: rawPixelClassifier(loaded), time };
-  const classCount = loaded.manifest.classes.length;
-  let top1 = 0;
-  let top5 = 0;
-  const start = now();
-  const cpuStart = process.cpuUsage();
-  let next: Promise<Batch> | undefined = items.length > 0 ? decodeBatch(items.slice(0, batchSize)) : undefined;
+  const key = evaluationKey(loaded.manifest.name, dataset, options);
+  const { run, start } = startRun(loaded, options, key, items.length);
+  const { time } = run;
+  const batchAt = (first: number): Promise<Outcome[]> | undefined =>
+    first < items.length ? decodeBatch(items.slice(first, first + batchSize)) : undefined;
+  let next = batchAt(start);
   try {
-    for (let first = 0; first < items.length; first += batchSize) {
-      let t = now();
-      const batch = await (next as Promise<Batch>);
+    for (let first = start; first < items.length; first += batchSize) {
+      const t = now();
+      const outcomes = await (next as Promise<Outcome[]>);
       // decode the next batch while this one is computed
-      next = first + batchSize < items.length ? decodeBatch(items.slice(first + batchSize, first + 2 * batchSize)) : undefined;
+      next = batchAt(first + batchSize);
       time.decode += now() - t;
-      t = now();
-      const input = imagesToInput(loaded, batch.images);
-      try {
-        const ranking = (await topK(loaded.model, input, Math.min(5, classCount))).map((r) => r.classes);
-        time.classify += now() - t;
-        const truth = batch.items.map((it) => it.classIndex);
-        ranking.forEach((classes, b) => {
-          if (classes[0] === truth[b]) top1++;
-          if (classes.includes(truth[b])) top5++;
-        });
-        const targets = options.target === 'predicted' ? ranking.map((classes) => classes[0]) : truth;
-        await evaluateMethods(loaded, input, { batch, first, ranking, targets }, rows, run);
-      } finally {
-        input.dispose();
+      const decoded: Decoded[] = [];
+      for (const o of outcomes) {
+        if ('ok' in o) decoded.push(o.ok);
+        else skipOrThrow(run, o.failed);
       }
-      options.onProgress?.(Math.min(first + batchSize, items.length), items.length);
+      if (decoded.length > 0) await evaluateDecoded(run, decoded, first);
+      const done = Math.min(first + batchSize, items.length);
+      options.onCheckpoint?.(checkpointOf(run, key, done, items.length));
+      options.onProgress?.(done, items.length);
     }
   } finally {
     // a prefetched batch that is no longer awaited must not become an unhandled rejection
     next?.catch(() => undefined);
   }
-  const total = now() - start;
-  const cpuUsed = process.cpuUsage(cpuStart);
-  const n = items.length;
+  const timings = timingsNow(run);
+  const n = run.counts.classified;
   return {
-    dataset: { root: dataset.root, split: dataset.split, images: n, hasBoxes: dataset.hasBoxes, hasMasks: dataset.hasMasks },
+    dataset: { root: dataset.root, name: dataset.name, split: dataset.split, images: items.length, hasBoxes: dataset.hasBoxes, hasMasks: dataset.hasMasks },
     model: loaded.manifest.name,
-    classification: { top1: n > 0 ? top1 / n : 0, top5: n > 0 ? top5 / n : 0 },
-    rows: rows.map((r) => ({ method: r.name, refined: r.refined, result: r.evaluator.compute(), methodSeconds: r.seconds, ...r.cases.records })),
-    timings: { total, cpu: (cpuUsed.user + cpuUsed.system) / 1e6, ...time },
-    imagesPerSecond: total > 0 ? n / total : 0,
+    classification: { top1: n > 0 ? run.counts.top1 / n : 0, top5: n > 0 ? run.counts.top5 / n : 0 },
+    rows: run.rows.map((r) => ({ method: r.name, refined: r.refined, result: r.evaluator.compute(), methodSeconds: r.seconds, ...r.cases.records })),
+    skipped: run.skipped,
+    resumedAt: start,
+    timings,
+    imagesPerSecond: timings.total > 0 ? items.length / timings.total : 0,
   };
 }
 

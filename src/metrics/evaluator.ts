@@ -123,6 +123,22 @@ function checkFraction(name: string, v: number): void {
   if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} must be in [0, 1], got ${v}`);
 }
 
+/**
+ * Everything a {@link WsolEvaluator} has counted, as plain JSON numbers (for checkpoints):
+ * {@link WsolEvaluator.state} and {@link WsolEvaluator.restore}.
+ */
+export interface WsolEvaluatorState {
+  /** The options the counts were made with; a restore checks they agree. */
+  readonly options: Required<WsolEvaluatorOptions>;
+  readonly counts: { readonly images: number; readonly boxImages: number; readonly maskImages: number };
+  readonly largestCorrect: readonly number[];
+  readonly bestCorrect: readonly (readonly number[])[];
+  readonly histograms: { readonly object: readonly number[]; readonly background: readonly number[] };
+  readonly maskIoUSum: readonly number[];
+  /** [sum, count] of each running mean, by name. */
+  readonly means: Readonly<Record<string, readonly [number, number]>>;
+}
+
 class MeanOf {
   sum = 0;
   count = 0;
@@ -158,6 +174,7 @@ export class WsolEvaluator {
   private readonly localizationIoU: number;
   private readonly camThreshold: number;
   private readonly maskThreshold: number;
+  private readonly options: Required<WsolEvaluatorOptions>;
   private images = 0;
   private boxImages = 0;
   private maskImages = 0;
@@ -192,6 +209,64 @@ export class WsolEvaluator {
     this.bestCorrect = this.iouThresholds.map(() => new Float64Array(this.grid.length));
     this.histograms = emptyPixelHistograms(this.interval);
     this.maskIoUSum = new Float64Array(this.grid.length);
+    this.options = {
+      camCurveInterval: this.interval,
+      iouThresholds: [...this.iouThresholds],
+      localizationIoU: this.localizationIoU,
+      camThreshold: this.camThreshold,
+      maskThreshold: this.maskThreshold,
+    };
+  }
+
+  private get means(): Record<string, MeanOf> {
+    const { gtKnown, top1Loc, top5Loc, top1Cls, top5Cls, maskIoUFixed, deletion, insertion, drop, increase } = this;
+    return { gtKnown, top1Loc, top5Loc, top1Cls, top5Cls, maskIoUFixed, deletion, insertion, drop, increase };
+  }
+
+  /** A copy of everything counted so far, as JSON-safe numbers (see {@link restore}). */
+  state(): WsolEvaluatorState {
+    const means: Record<string, [number, number]> = {};
+    for (const [name, m] of Object.entries(this.means)) means[name] = [m.sum, m.count];
+    return {
+      options: this.options,
+      counts: { images: this.images, boxImages: this.boxImages, maskImages: this.maskImages },
+      largestCorrect: Array.from(this.largestCorrect),
+      bestCorrect: this.bestCorrect.map((c) => Array.from(c)),
+      histograms: { object: Array.from(this.histograms.object), background: Array.from(this.histograms.background) },
+      maskIoUSum: Array.from(this.maskIoUSum),
+      means,
+    };
+  }
+
+  /**
+   * An evaluator that continues from `state` (a checkpoint of {@link state}): accumulating the
+   * remaining images gives the same numbers as one uninterrupted run.
+   *
+   * @throws RangeError when the state was made with other options or does not fit the grid.
+   */
+  static restore(state: WsolEvaluatorState): WsolEvaluator {
+    const ev = new WsolEvaluator(state.options);
+    const T = ev.grid.length;
+    const fits =
+      JSON.stringify(ev.options) === JSON.stringify(state.options) &&
+      state.largestCorrect.length === T &&
+      state.maskIoUSum.length === T &&
+      state.bestCorrect.length === ev.bestCorrect.length &&
+      state.bestCorrect.every((c) => c.length === T) &&
+      state.histograms.object.length === T + 1 &&
+      state.histograms.background.length === T + 1 &&
+      Object.keys(ev.means).every((name) => Array.isArray(state.means[name]));
+    if (!fits) throw new RangeError('evaluator state does not match its options (a checkpoint of another evaluation?)');
+    ev.images = state.counts.images;
+    ev.boxImages = state.counts.boxImages;
+    ev.maskImages = state.counts.maskImages;
+    ev.largestCorrect.set(state.largestCorrect);
+    state.bestCorrect.forEach((c, d) => ev.bestCorrect[d].set(c));
+    ev.histograms.object.set(state.histograms.object);
+    ev.histograms.background.set(state.histograms.background);
+    ev.maskIoUSum.set(state.maskIoUSum);
+    for (const [name, m] of Object.entries(ev.means)) [m.sum, m.count] = state.means[name];
+    return ev;
   }
 
   /** The threshold grid τ_0 … τ_{T−1} in use. */
@@ -277,9 +352,10 @@ export class WsolEvaluator {
       return { iou: this.iouThresholds[d], accuracy: value, threshold };
     });
     const v1 = largestCurve === undefined ? undefined : bestOf(largestCurve, grid);
-    const masks = this.maskImages > 0;
+    // PxAP needs object pixels: a set whose masks hold none gets null, not an error that loses the rest
+    const masks = this.maskImages > 0 && this.histograms.object.some((c) => c > 0);
     const pr = masks ? pixelPrecisionRecall(this.histograms) : undefined;
-    const maskCurve = masks ? this.maskIoUSum.map((s) => s / this.maskImages) : undefined;
+    const maskCurve = this.maskImages > 0 ? this.maskIoUSum.map((s) => s / this.maskImages) : undefined;
     const bestMask = maskCurve === undefined ? undefined : bestOf(maskCurve, grid);
     return {
       images: this.images,

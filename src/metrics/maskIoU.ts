@@ -9,7 +9,7 @@
  */
 import { Heatmap, ObjectMask } from '../types';
 import { assertFiniteHeatmap } from './heatmapChecks';
-import { assertObjectMask } from './objectMask';
+import { assertObjectMask, isIgnored } from './objectMask';
 import { PixelScoreHistograms, cumulativeCounts } from './pixelPrecisionRecall';
 import { cutoff } from './thresholds';
 
@@ -19,7 +19,7 @@ function iouFromCounts(tp: number, fp: number, objectPixels: number): number {
 }
 
 /**
- * Mask IoU of `{v ≥ threshold}` against `mask` for one image.
+ * Mask IoU of `{v ≥ threshold}` against `mask` for one image (pixels of its ignore region left out).
  *
  * @throws RangeError for a NaN map, a non-finite threshold, or a mask of another size / not 0/1.
  */
@@ -33,6 +33,7 @@ export function maskIoU(heatmap: Heatmap, mask: ObjectMask, threshold: number): 
   let positives = 0;
   const { data } = heatmap;
   for (let i = 0; i < data.length; i++) {
+    if (isIgnored(mask, i)) continue;
     const object = mask.data[i] === 1;
     if (object) positives++;
     if (data[i] >= t) {

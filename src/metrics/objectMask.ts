@@ -3,11 +3,21 @@
  */
 import { ObjectMask, assertSize } from '../types';
 
-/** The grey level from which an 8-bit mask pixel counts as object: `v ≥ 128`, i.e. `v/255 > 0.5`. */
-export const MASK_OBJECT_LEVEL = 128;
+/**
+ * The grey level from which an 8-bit mask pixel counts as object: `v ≥ 1`, any non-zero pixel — the
+ * rule of wsolevaluation (Choe et al., CVPR 2020), whose `get_mask` keeps `mask > 0.5` of the raw
+ * 0…255 values, for object and ignore masks alike.
+ */
+export const MASK_OBJECT_LEVEL = 1;
 
 /**
- * Turns an 8-bit greyscale mask (soft alpha kept, 0…255) into an {@link ObjectMask}: `v ≥ level → 1`.
+ * The level of this project's exports before they followed wsolevaluation: soft masks
+ * `round(255·alpha)` in `mask_localization.txt`, object where `v ≥ 128` (alpha ≥ 0.5).
+ */
+export const SOFT_MASK_OBJECT_LEVEL = 128;
+
+/**
+ * Turns an 8-bit greyscale mask (0…255) into an {@link ObjectMask}: `v ≥ level → 1`.
  *
  * @throws RangeError when `grey` does not hold `width·height` values.
  */
@@ -21,8 +31,13 @@ export function binarizeMask(grey: ArrayLike<number>, width: number, height: num
   return { width, height, data };
 }
 
+/** Whether pixel `i` of `mask` is left out of the pixel metrics (ignored background, {@link ObjectMask}). */
+export function isIgnored(mask: ObjectMask, i: number): boolean {
+  return mask.ignore !== undefined && mask.ignore[i] === 1 && mask.data[i] === 0;
+}
+
 /**
- * Checks that `mask` is `width × height` with only 0/1 values.
+ * Checks that `mask` is `width × height` with only 0/1 values, and so is its ignore region.
  *
  * @throws RangeError naming the size mismatch or the first value that is neither 0 nor 1.
  */
@@ -38,5 +53,11 @@ export function assertObjectMask(mask: ObjectMask, width: number, height: number
     if (v !== 0 && v !== 1) {
       throw new RangeError(`mask value ${v} at (x=${i % width}, y=${Math.floor(i / width)}): expected 0 or 1 (use binarizeMask for 8-bit masks)`);
     }
+  }
+  const { ignore } = mask;
+  if (ignore === undefined) return;
+  if (ignore.length !== width * height) throw new RangeError(`ignore region ${width}×${height}: must have ${width * height} values, got ${ignore.length}`);
+  for (let i = 0; i < ignore.length; i++) {
+    if (ignore[i] !== 0 && ignore[i] !== 1) throw new RangeError(`ignore value ${ignore[i]} at (x=${i % width}, y=${Math.floor(i / width)}): expected 0 or 1`);
   }
 }

@@ -17,7 +17,7 @@
  */
 import { Heatmap, ObjectMask } from '../types';
 import { assertUnitHeatmap } from './heatmapChecks';
-import { assertObjectMask } from './objectMask';
+import { assertObjectMask, isIgnored } from './objectMask';
 import { DEFAULT_CAM_CURVE_INTERVAL, gridCutoffs, thresholdGrid } from './thresholds';
 
 /** Counts of heatmap values per bin `[τ_0, τ_1), …, [τ_{T−1}, 1), [1, 1]` (length T + 1). */
@@ -44,7 +44,8 @@ export function emptyPixelHistograms(camCurveInterval: number = DEFAULT_CAM_CURV
 }
 
 /**
- * The object/background histograms of one image.
+ * The object/background histograms of one image; pixels of the mask's ignore region count in
+ * neither (wsolevaluation's `gt_mask == 255`).
  *
  * @throws RangeError for a map with NaN or values outside [0, 1], or a mask of another size or with
  * values other than 0/1.
@@ -62,6 +63,7 @@ export function pixelScoreHistograms(
   const step = hist.thresholds[1];
   const top = cutoffs.length;
   for (let i = 0; i < data.length; i++) {
+    if (isIgnored(mask, i)) continue;
     const v = data[i];
     // bin of v, as np.histogram with edges τ_0 … τ_{T−1}, 1: max{i : cutoff(τ_i) ≤ v}, and T for v ≥ 1
     let bin = v >= 1 ? top : Math.floor(v / step);

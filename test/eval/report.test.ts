@@ -17,13 +17,15 @@ function evaluation(withFaithfulness: boolean): DatasetEvaluation {
   ev.accumulate({ heatmap, boxes: [{ x0: 1, y0: 0, x1: 1, y1: 0 }], classIndex: 0, ranking: [0, 1] });
   const result = ev.compute();
   return {
-    dataset: { root: '/data', split: 'test', images: 2, hasBoxes: true, hasMasks: true },
+    dataset: { root: '/data', name: 'CUB', split: 'test', images: 2, hasBoxes: true, hasMasks: true },
     model: 'm',
     classification: { top1: 0.5, top5: 1 },
     rows: [
       { method: 'cam', refined: false, result, methodSeconds: 0.01, best: [], worst: [] },
       { method: 'cam+crf', refined: true, result, methodSeconds: 0.5, best: [], worst: [] },
     ],
+    skipped: [],
+    resumedAt: 0,
     timings: { total: 1, cpu: 1.5, decode: 0.1, classify: 0.2, methods: 0.3, refine: 0.2, metrics: 0.1, faithfulness: 0 },
     imagesPerSecond: 2,
   };
