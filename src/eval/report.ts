@@ -57,8 +57,11 @@ export function formatTextTable(evaluation: DatasetEvaluation): string {
 
 function summaryLines(e: DatasetEvaluation): string[] {
   const t = e.timings;
+  const name = e.dataset.name === '' ? e.dataset.split : `${e.dataset.name}/${e.dataset.split}`;
+  const skipped = e.skipped.length === 0 ? '' : `; ${e.skipped.length} skipped (${e.skipped.slice(0, 3).map((s) => s.imageId).join(', ')}${e.skipped.length > 3 ? ', …' : ''})`;
+  const resumed = e.resumedAt > 0 ? `; resumed after image ${e.resumedAt}` : '';
   return [
-    `${e.dataset.images} images of '${e.dataset.split}' in ${e.dataset.root}; boxes: ${e.dataset.hasBoxes ? 'yes' : 'no'}; masks: ${e.dataset.hasMasks ? 'yes' : 'no'}`,
+    `${e.dataset.images} images of ${name} (${e.dataset.root})${skipped}${resumed}; boxes: ${e.dataset.hasBoxes ? 'yes' : 'no'}; masks: ${e.dataset.hasMasks ? 'yes' : 'no'}`,
     `model '${e.model}': top-1 ${percent(e.classification.top1)} %, top-5 ${percent(e.classification.top5)} %`,
     `time ${t.total.toFixed(1)} s (${e.imagesPerSecond.toFixed(1)} images/s, CPU ${t.cpu.toFixed(1)} s): decode ${t.decode.toFixed(1)}, classify ${t.classify.toFixed(1)}, ` +
       `methods ${t.methods.toFixed(1)}, refine ${t.refine.toFixed(1)}, metrics ${t.metrics.toFixed(1)}, faithfulness ${t.faithfulness.toFixed(1)} s`,
@@ -79,7 +82,7 @@ export function formatMarkdownReport(evaluation: DatasetEvaluation): string {
     return `- ${row.method}: MaxBoxAcc at τ = ${fixed(row.result.maxBoxAcc?.threshold, 2)}; MaxBoxAccV2 ${v2 ?? '—'}`;
   });
   return [
-    `# WSOL evaluation: ${evaluation.model} on ${evaluation.dataset.split}`,
+    `# WSOL evaluation: ${evaluation.model} on ${evaluation.dataset.name === '' ? '' : `${evaluation.dataset.name}/`}${evaluation.dataset.split}`,
     '',
     ...summaryLines(evaluation).map((l) => `- ${l}`),
     '',
