@@ -56,16 +56,16 @@ describe('readWsolDataset', () => {
     expect(data.items[0].boxes).toEqual([]);
     const none = await writeFixture({ boxes: false, masks: false });
     roots.push(none);
-    expect(() => readWsolDataset(none, 'test')).toThrow(/neither localization.txt \(boxes\) nor mask_localization.txt/);
+    expect(() => readWsolDataset(none, 'test')).toThrow(/localization.txt is missing or empty: no boxes or masks to evaluate against/);
     const partial = await freshCopy();
     edit(path.join(partial, 'metadata', 'test', 'mask_localization.txt'), (t) => t.split('\n').slice(1).join('\n'));
-    expect(() => readWsolDataset(partial, 'test')).toThrow(/'test\/000000.png': no mask in mask_localization.txt/);
+    expect(() => readWsolDataset(partial, 'test')).toThrow(/'test\/000000.png': no mask in the mask localization file/);
   });
 
   it('names the file and line of malformed or inconsistent metadata', async () => {
     const r = await freshCopy();
     const meta = path.join(r, 'metadata', 'test');
-    expect(() => readWsolDataset(r, 'val')).toThrow(/no metadata folder for split 'val'/);
+    expect(() => readWsolDataset(r, 'val')).toThrow(/no split 'val' found/);
     edit(path.join(meta, 'class_labels.txt'), (t) => t.replace('test/000001.png,1', 'test/000001.png,7'));
     expect(() => readWsolDataset(r, 'test')).toThrow(/class_labels.txt:2: class_index 7 is outside 0 … 1/);
     edit(path.join(meta, 'class_labels.txt'), (t) => t.replace('test/000001.png,7', 'test/000001.png,x'));
@@ -86,10 +86,10 @@ describe('readWsolDataset', () => {
     expect(() => readWsolDataset(r, 'test')).toThrow(/localization.txt:1: expected 'image_id,x0,y0,x1,y1'/);
   });
 
-  it('rejects ignore masks it cannot honour', async () => {
+  it('reads the ignore path of the earlier layout too', async () => {
     const r = await freshCopy();
     edit(path.join(r, 'metadata', 'test', 'mask_localization.txt'), (t) => t.replace('masks/test/000000.png,', 'masks/test/000000.png,ignore/x.png'));
-    expect(() => readWsolDataset(r, 'test')).toThrow(/mask_localization.txt:1: ignore masks .* are not supported/);
+    expect(readWsolDataset(r, 'test').items[0].ignorePath).toBe(path.join(r, 'ignore', 'x.png'));
   });
 });
 

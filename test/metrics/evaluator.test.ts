@@ -156,6 +156,33 @@ describe('WsolEvaluator', () => {
   });
 });
 
+describe('WsolEvaluator state (checkpoints)', () => {
+  it('a restored state continues to the numbers of one uninterrupted evaluator, through JSON', () => {
+    const samples = [
+      { heatmap: mapOf([[1, 0.5], [0.2, 0]]), boxes: [{ x0: 0, y0: 0, x1: 0, y1: 1 }], mask: maskOf([[1, 1], [0, 0]]), classIndex: 0, ranking: [0, 1], deletionAuc: 0.25 },
+      { heatmap: mapOf([[0, 0.3], [0.9, 1]]), boxes: [{ x0: 1, y0: 1, x1: 1, y1: 1 }], mask: maskOf([[0, 0], [1, 1]]), classIndex: 1, ranking: [0, 1] },
+      { heatmap: mapOf([[0.4, 0.4], [0.7, 0.1]]), boxes: [{ x0: 0, y0: 0, x1: 1, y1: 1 }], mask: maskOf([[0, 1], [0, 0]]), classIndex: 1, ranking: [1, 0], deletionAuc: 0.5 },
+    ];
+    const whole = new WsolEvaluator({ camCurveInterval: 0.05 });
+    samples.forEach((x) => whole.accumulate(x));
+    const first = new WsolEvaluator({ camCurveInterval: 0.05 });
+    first.accumulate(samples[0]);
+    const resumed = WsolEvaluator.restore(JSON.parse(JSON.stringify(first.state())));
+    samples.slice(1).forEach((x) => resumed.accumulate(x));
+    expect(resumed.compute()).toEqual(whole.compute());
+    expect(() => WsolEvaluator.restore({ ...first.state(), largestCorrect: [1, 2] })).toThrow(/does not match its options/);
+  });
+
+  it('gives PxAP null, not an error, when the masks hold no object pixel (box figures kept)', () => {
+    const ev = new WsolEvaluator();
+    ev.accumulate({ heatmap: mapOf([[1, 0]]), boxes: [{ x0: 0, y0: 0, x1: 0, y1: 0 }], mask: maskOf([[0, 0]]) });
+    const r = ev.compute();
+    expect(r.pxap).toBeNull();
+    expect(r.gtKnownLoc).toBe(1);
+    expect(r.maskIoU?.atThreshold).toBe(0);
+  });
+});
+
 describe('pure metrics', () => {
   it("don't leak tensors (no export of this folder but the faithfulness ones touches tfjs)", async () => {
     const tf = await import('@tensorflow/tfjs');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskIoU, maskIoUSweep } from '../../src/metrics/maskIoU';
-import { binarizeMask } from '../../src/metrics/objectMask';
+import { binarizeMask, SOFT_MASK_OBJECT_LEVEL } from '../../src/metrics/objectMask';
 import {
   addPixelHistograms,
   emptyPixelHistograms,
@@ -66,6 +66,28 @@ describe('PxAP on a 3×3 map with a known PR curve', () => {
   });
 });
 
+describe('ignore regions (OpenImages in wsolevaluation)', () => {
+  // ignore the background pixel at 1.0 and the object pixel at 0.9 (an object pixel is never ignored)
+  const ignore = Uint8Array.from([1, 0, 0, 0, 0, 0, 1, 0, 0]);
+  const withIgnore = { ...mask, ignore };
+
+  it('leave ignored background out of PxAP: e = 1: no pixel → P 1; e = .75: TP 2 FP 0; e = .5: TP 4 FP 0 → PxAP 1', () => {
+    const pr = pixelPrecisionRecall(pixelScoreHistograms(map, withIgnore, 0.25));
+    expect(Array.from(pr.precision)).toEqual([1, 1, 1, 4 / 5, 4 / 8]);
+    expect(pixelAveragePrecision(pixelScoreHistograms(map, withIgnore, 0.25))).toBe(1);
+  });
+
+  it('leave ignored background out of mask IoU: at τ = 0.5 TP 4, FP 0 → 1', () => {
+    expect(maskIoU(map, withIgnore, 0.5)).toBe(1);
+    expect(maskIoU(map, withIgnore, 0.75)).toBeCloseTo(2 / 4, 15);
+  });
+
+  it('must be 0/1 and of the mask\'s size', () => {
+    expect(() => pixelScoreHistograms(map, { ...mask, ignore: new Uint8Array(4) })).toThrow(/ignore region 3×3: must have 9 values, got 4/);
+    expect(() => maskIoU(map, { ...mask, ignore: new Uint8Array(9).fill(255) }, 0.5)).toThrow(/ignore value 255 at \(x=0, y=0\): expected 0 or 1/);
+  });
+});
+
 describe('mask IoU', () => {
   it('at τ = 0.5: predicted {0.9, 0.8, 0.6, 1.0, 0.5} → TP 4, FP 1, FN 0 → 4/5', () => {
     expect(maskIoU(map, mask, 0.5)).toBeCloseTo(4 / 5, 15);
@@ -84,8 +106,9 @@ describe('mask IoU', () => {
 });
 
 describe('binarizeMask', () => {
-  it('keeps grey ≥ 128 as object (soft alpha edges at 127 are background)', () => {
-    expect(Array.from(binarizeMask([0, 127, 128, 255], 4, 1).data)).toEqual([0, 0, 1, 1]);
+  it('keeps any non-zero grey as object (wsolevaluation), or grey ≥ level', () => {
+    expect(Array.from(binarizeMask([0, 1, 127, 128, 255], 5, 1).data)).toEqual([0, 1, 1, 1, 1]);
+    expect(Array.from(binarizeMask([0, 1, 127, 128, 255], 5, 1, SOFT_MASK_OBJECT_LEVEL).data)).toEqual([0, 0, 0, 1, 1]);
     expect(() => binarizeMask([0, 1, 2], 2, 2)).toThrow(/expected width\*height = 4 grey values, got 3/);
   });
 });
