@@ -1,10 +1,12 @@
 /**
  * Exports a split of the synthetic benchmark in the wsolevaluation layout (src/bench/export.ts).
  *
- *   npm run export:split -- --split test --count 1000 --out data/synthetic [--seed 0] [--size 128] [--first 0]
+ *   npm run export:split -- --split test --count 1000 --out data/synthetic [--name synthetic] [--seed 0] [--size 128] [--first 0]
+ *
+ * Then `npm run eval -- --data data/synthetic --model cam-default` evaluates it (boxes and masks).
  */
 import * as path from 'path';
-import { exportSplit } from '../src/bench/export';
+import { EXPORT_DATASET, exportSplit } from '../src/bench/export';
 import { createBenchmark } from '../src/bench/generator';
 import { assertSplit } from '../src/bench/splits';
 
@@ -31,11 +33,12 @@ async function main(): Promise<void> {
   const start = Date.now();
   const result = await exportSplit(bench, split, count, out, {
     first: int(argv, '--first', '0'),
+    name: arg(argv, '--name', EXPORT_DATASET),
     onProgress: (n, total) => {
       if (n % 200 === 0 || n === total) console.log(`[export] ${split}: ${n}/${total}`);
     },
   });
-  console.log(`[export] wrote ${result.images} images of '${split}' to ${out} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  console.log(`[export] wrote ${result.images} images of '${result.name}/${split}' to ${out} in ${((Date.now() - start) / 1000).toFixed(1)} s (wsolevaluation's layout: metadata/${result.name}, metadata/${result.name}-masks, dataset/…)`);
 }
 
 main().catch((error) => {

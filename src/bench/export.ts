@@ -1,30 +1,42 @@
 /**
  * Export of a benchmark split to disk in the layout of wsolevaluation (Choe et al., "Evaluating
- * Weakly Supervised Object Localization Methods Right", CVPR 2020), extended with masks the
- * OpenImages way, so one evaluator reads this benchmark and CUB, ImageNet or OpenImages alike:
+ * Weakly Supervised Object Localization Methods Right", CVPR 2020, github.com/clovaai/wsolevaluation),
+ * with exactly its files, so that one evaluator — and any tool that reads that layout — reads this
+ * benchmark and CUB, ILSVRC or OpenImages alike. Boxes and masks are two datasets over the same
+ * images, as wsolevaluation keeps boxes (CUB, ILSVRC) and masks (OpenImages) apart:
  *
  * ```
- * <root>/<split>/<id>.png                       RGB image; image_id = "<split>/<id>.png"
- * <root>/masks/<split>/<id>.png                 8-bit greyscale mask: round(255·alpha) (≥ 128 ⇔ alpha ≥ 0.5)
- * <root>/metadata/classes.txt                   line i = name of class i
- * <root>/metadata/<split>/image_ids.txt         image_id
- * <root>/metadata/<split>/class_labels.txt      image_id,class_index
- * <root>/metadata/<split>/image_sizes.txt       image_id,width,height
- * <root>/metadata/<split>/localization.txt      image_id,x0,y0,x1,y1   (inclusive corners, `Box`)
- * <root>/metadata/<split>/mask_localization.txt image_id,masks/<split>/<id>.png,   (empty ignore path)
+ * <root>/metadata/<name>/<split>/image_ids.txt          <split>/<id>.png
+ * <root>/metadata/<name>/<split>/class_labels.txt       image_id,class_index
+ * <root>/metadata/<name>/<split>/image_sizes.txt        image_id,width,height
+ * <root>/metadata/<name>/<split>/localization.txt       image_id,x0,y0,x1,y1   (inclusive corners, `Box`)
+ * <root>/metadata/<name>/classes.txt                    line i = name of class i (this project's; wsolevaluation has none)
+ * <root>/metadata/<name>-masks/<split>/…                the same three files; localization.txt:
+ *                                                       image_id,<split>/<id>_mask.png,<split>/<id>_ignore.png
+ * <root>/dataset/<name>/<split>/<id>.png                RGB image
+ * <root>/dataset/<name>-masks/<split>/<id>.png          the same image (a hard link where the file system allows)
+ * <root>/dataset/<name>-masks/<split>/<id>_mask.png     binary mask, 255 = object (alpha ≥ 0.5), 0 = background
+ * <root>/dataset/<name>-masks/<split>/<id>_ignore.png   ignore mask, all 0 (nothing ignored; wsolevaluation needs the file)
  * ```
  *
- * Sample i of the split gets the id `i` zero-padded to 6 digits, so exports of different sizes
- * agree on their common images.
+ * The evaluator (src/eval) reads `<name>` with the masks of `<name>-masks` merged in. Sample i of the
+ * split gets the id `i` zero-padded to 6 digits, so exports of different sizes agree on their common
+ * images. Metadata files are written whole (temporary file, then rename), after the images.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
 import { Benchmark, BenchmarkSample } from './generator';
 import { assertSplit, Split } from './splits';
+import { writeFileAtomic } from '../eval/checkpoint';
+
+/** The default dataset name of an export. */
+export const EXPORT_DATASET = 'synthetic';
 
 /** Options of {@link exportSplit}. */
 export interface ExportOptions {
+  /** The dataset's name (folders `metadata/<name>`, `dataset/<name>`). @default 'synthetic' */
+  readonly name?: string;
   /** Index of the first sample exported. @default 0 */
   readonly first?: number;
   /** Called after each image with the number written so far. @default none */
@@ -34,6 +46,7 @@ export interface ExportOptions {
 /** What {@link exportSplit} wrote. */
 export interface ExportResult {
   readonly root: string;
+  readonly name: string;
   readonly split: Split;
   readonly images: number;
   /** The image_ids, in order. */
@@ -45,11 +58,19 @@ export function sampleId(index: number): string {
   return String(index).padStart(6, '0');
 }
 
-/** The 8-bit mask of a sample: `round(255 · alpha)`, so that `≥ 128` is exactly `alpha ≥ 0.5`. */
+/** The 8-bit mask of a sample: 255 where it is object (alpha ≥ 0.5), 0 elsewhere — binary, as wsolevaluation reads masks (any non-zero pixel is object). */
 export function maskBytes(sample: BenchmarkSample): Uint8Array {
-  const out = new Uint8Array(sample.alpha.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(sample.alpha[i] * 255);
-  return out;
+  return Uint8Array.from(sample.mask, (m) => (m === 1 ? 255 : 0));
+}
+
+/** Hard-links `from` to `to` (replacing `to`), copying where the file system has no hard links. */
+function linkOrCopy(from: string, to: string): void {
+  fs.rmSync(to, { force: true });
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
 }
 
 async function writePng(file: string, data: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<void> {
@@ -66,8 +87,9 @@ async function writePng(file: string, data: Uint8Array, width: number, height: n
  * @example
  * ```ts
  * await exportSplit(await createBenchmark(), 'test', 1000, 'data/synthetic');
+ * // npm run eval -- --data data/synthetic --model cam-default   (boxes and masks)
  * ```
- * @throws RangeError for an unknown split or a count that is not a positive integer.
+ * @throws RangeError for an unknown split, a count that is not a positive integer or a bad name.
  */
 export async function exportSplit(
   bench: Benchmark,
@@ -80,11 +102,14 @@ export async function exportSplit(
   if (!Number.isInteger(count) || count <= 0) throw new RangeError(`count must be a positive integer, got ${count}`);
   const first = options.first ?? 0;
   if (!Number.isInteger(first) || first < 0) throw new RangeError(`first must be a non-negative integer, got ${first}`);
-  const imageDir = path.join(root, split);
-  const maskDir = path.join(root, 'masks', split);
-  const metaDir = path.join(root, 'metadata', split);
-  for (const dir of [imageDir, maskDir, metaDir]) fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(root, 'metadata', 'classes.txt'), bench.classes.join('\n') + '\n');
+  const name = options.name ?? EXPORT_DATASET;
+  if (!/^[A-Za-z0-9._]+$/.test(name)) throw new RangeError(`name must be letters, digits, '.' or '_', got '${name}'`);
+  const masksName = `${name}-masks`;
+  const imageDir = path.join(root, 'dataset', name, split);
+  const maskDir = path.join(root, 'dataset', masksName, split);
+  const metaDir = path.join(root, 'metadata', name, split);
+  const maskMetaDir = path.join(root, 'metadata', masksName, split);
+  for (const dir of [imageDir, maskDir, metaDir, maskMetaDir]) fs.mkdirSync(dir, { recursive: true });
 
   const ids: string[] = [];
   const labels: string[] = [];
@@ -94,23 +119,27 @@ export async function exportSplit(
   for (let k = 0; k < count; k++) {
     const index = first + k;
     const s = bench.sample(split, index);
-    const file = `${sampleId(index)}.png`;
-    const imageId = `${split}/${file}`;
-    const maskPath = `masks/${split}/${file}`;
-    await writePng(path.join(imageDir, file), s.image, s.width, s.height, 3);
-    await writePng(path.join(maskDir, file), maskBytes(s), s.width, s.height, 1);
+    const id = sampleId(index);
+    const imageId = `${split}/${id}.png`;
+    await writePng(path.join(imageDir, `${id}.png`), s.image, s.width, s.height, 3);
+    linkOrCopy(path.join(imageDir, `${id}.png`), path.join(maskDir, `${id}.png`));
+    await writePng(path.join(maskDir, `${id}_mask.png`), maskBytes(s), s.width, s.height, 1);
+    await writePng(path.join(maskDir, `${id}_ignore.png`), new Uint8Array(s.width * s.height), s.width, s.height, 1);
     ids.push(imageId);
     labels.push(`${imageId},${s.classIndex}`);
     sizes.push(`${imageId},${s.width},${s.height}`);
     boxes.push(`${imageId},${s.box.x0},${s.box.y0},${s.box.x1},${s.box.y1}`);
-    masks.push(`${imageId},${maskPath},`);
+    masks.push(`${imageId},${split}/${id}_mask.png,${split}/${id}_ignore.png`);
     options.onProgress?.(k + 1, count);
   }
-  const write = (name: string, lines: string[]): void => fs.writeFileSync(path.join(metaDir, name), lines.join('\n') + '\n');
-  write('image_ids.txt', ids);
-  write('class_labels.txt', labels);
-  write('image_sizes.txt', sizes);
-  write('localization.txt', boxes);
-  write('mask_localization.txt', masks);
-  return { root, split, images: count, imageIds: ids };
+  const write = (dir: string, file: string, lines: string[]): void => writeFileAtomic(path.join(dir, file), lines.join('\n') + '\n');
+  write(path.join(root, 'metadata', name), 'classes.txt', [...bench.classes]);
+  for (const dir of [metaDir, maskMetaDir]) {
+    write(dir, 'image_ids.txt', ids);
+    write(dir, 'class_labels.txt', labels);
+    write(dir, 'image_sizes.txt', sizes);
+  }
+  write(metaDir, 'localization.txt', boxes);
+  write(maskMetaDir, 'localization.txt', masks);
+  return { root, name, split, images: count, imageIds: ids };
 }

@@ -31,45 +31,49 @@ async function readRaw(file: string): Promise<{ data: Buffer; channels: number }
 }
 
 describe('exportSplit (wsolevaluation layout)', () => {
-  it('writes the metadata files, one line per image, ids "<split>/<6 digits>.png"', () => {
+  it("writes wsolevaluation's files: boxes in metadata/synthetic, masks in metadata/synthetic-masks, one line per image", () => {
     const ids = [10, 11, 12, 13].map((i) => `val/${sampleId(i)}.png`);
     expect(ids[0]).toBe('val/000010.png');
-    expect(lines('metadata/classes.txt')).toEqual([...bench.classes]);
-    expect(lines('metadata/val/image_ids.txt')).toEqual(ids);
+    expect(lines('metadata/synthetic/classes.txt')).toEqual([...bench.classes]);
     const samples = [10, 11, 12, 13].map((i) => bench.sample('val', i));
-    expect(lines('metadata/val/class_labels.txt')).toEqual(ids.map((id, k) => `${id},${samples[k].classIndex}`));
-    expect(lines('metadata/val/image_sizes.txt')).toEqual(ids.map((id) => `${id},${SIZE},${SIZE}`));
-    expect(lines('metadata/val/localization.txt')).toEqual(
+    for (const name of ['synthetic', 'synthetic-masks']) {
+      expect(fs.readdirSync(path.join(root, 'metadata', name, 'val')).sort()).toEqual(['class_labels.txt', 'image_ids.txt', 'image_sizes.txt', 'localization.txt']);
+      expect(lines(`metadata/${name}/val/image_ids.txt`)).toEqual(ids);
+      expect(lines(`metadata/${name}/val/class_labels.txt`)).toEqual(ids.map((id, k) => `${id},${samples[k].classIndex}`));
+      expect(lines(`metadata/${name}/val/image_sizes.txt`)).toEqual(ids.map((id) => `${id},${SIZE},${SIZE}`));
+    }
+    expect(lines('metadata/synthetic/val/localization.txt')).toEqual(
       ids.map((id, k) => `${id},${samples[k].box.x0},${samples[k].box.y0},${samples[k].box.x1},${samples[k].box.y1}`),
     );
-    expect(lines('metadata/val/mask_localization.txt')).toEqual(ids.map((id) => `${id},masks/${id},`));
+    expect(lines('metadata/synthetic-masks/val/localization.txt')).toEqual(ids.map((id) => `${id},${id.replace('.png', '_mask.png')},${id.replace('.png', '_ignore.png')}`));
   });
 
-  it('stores the exact RGB image and the soft mask, where ≥ 128 is the binary mask', async () => {
+  it('stores the exact RGB image (once, linked into the masks dataset), the binary mask at 255 and an empty ignore mask', async () => {
     for (const i of [10, 13]) {
       const s = bench.sample('val', i);
-      const image = await readRaw(path.join(root, 'val', `${sampleId(i)}.png`));
+      const file = path.join(root, 'dataset', 'synthetic', 'val', `${sampleId(i)}.png`);
+      const image = await readRaw(file);
       expect(image.channels).toBe(3);
       expect(Buffer.compare(image.data, Buffer.from(s.image))).toBe(0);
-      const mask = await readRaw(path.join(root, 'masks', 'val', `${sampleId(i)}.png`));
+      expect(fs.statSync(path.join(root, 'dataset', 'synthetic-masks', 'val', `${sampleId(i)}.png`)).ino).toBe(fs.statSync(file).ino);
+      const mask = await readRaw(path.join(root, 'dataset', 'synthetic-masks', 'val', `${sampleId(i)}_mask.png`));
       expect(mask.channels).toBe(1);
       expect(Buffer.compare(mask.data, Buffer.from(maskBytes(s)))).toBe(0);
-      let soft = 0;
-      for (let p = 0; p < s.mask.length; p++) {
-        expect(mask.data[p] >= 128 ? 1 : 0).toBe(s.mask[p]);
-        if (mask.data[p] > 0 && mask.data[p] < 255) soft++;
-      }
-      expect(soft).toBeGreaterThan(0);
+      for (let p = 0; p < s.mask.length; p++) expect(mask.data[p]).toBe(s.mask[p] * 255);
+      const ignore = await readRaw(path.join(root, 'dataset', 'synthetic-masks', 'val', `${sampleId(i)}_ignore.png`));
+      expect(ignore.data.every((v) => v === 0)).toBe(true);
     }
   });
 
   it('validates its arguments', async () => {
     await expect(exportSplit(bench, 'val', 0, root)).rejects.toThrow(/count must be a positive integer, got 0/);
     await expect(exportSplit(bench, 'dev' as 'val', 1, root)).rejects.toThrow(/unknown split 'dev'/);
+    await expect(exportSplit(bench, 'val', 1, root, { name: 'a/b' })).rejects.toThrow(/name must be letters/);
   });
 
-  it("is read back exactly by the evaluator's dataset reader (src/eval)", async () => {
+  it("is read back exactly by the evaluator's dataset reader (src/eval), boxes and masks in one split", async () => {
     const dataset = readWsolDataset(root, 'val');
+    expect(dataset.name).toBe('synthetic');
     expect(dataset.hasBoxes && dataset.hasMasks).toBe(true);
     expect(dataset.classes).toEqual([...bench.classes]);
     expect(dataset.items.length).toBe(4);
@@ -81,6 +85,11 @@ describe('exportSplit (wsolevaluation layout)', () => {
       expect(Buffer.compare(Buffer.from(rgb.data), Buffer.from(s.image))).toBe(0);
       const mask = await readObjectMask(item);
       expect(Buffer.compare(Buffer.from(mask!.data), Buffer.from(s.mask))).toBe(0);
+      expect(mask!.ignore?.every((v) => v === 0)).toBe(true);
     }
+    // the masks dataset alone, as wsolevaluation would read it
+    const masksOnly = readWsolDataset({ data: root, dataset: 'synthetic-masks', split: 'val' });
+    expect(masksOnly.hasBoxes).toBe(false);
+    expect(masksOnly.items[0].imagePath).toBe(path.join(root, 'dataset', 'synthetic-masks', 'val', '000010.png'));
   });
 });
