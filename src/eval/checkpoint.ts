@@ -9,6 +9,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { WsolEvaluatorState } from '../metrics/evaluator';
+import type { CaseRecord } from './runner';
 
 /** One image left out of a run (`keepGoing`), with the reason. */
 export interface SkippedImage {
@@ -22,17 +23,8 @@ export interface RowCheckpoint {
   readonly refined: boolean;
   readonly evaluator: WsolEvaluatorState;
   readonly seconds: number;
-  readonly best: readonly CheckpointCase[];
-  readonly worst: readonly CheckpointCase[];
-}
-
-/** A case record as saved (see `CaseRecord` of the runner). */
-export interface CheckpointCase {
-  readonly imageId: string;
-  readonly classIndex: number;
-  readonly predicted: number;
-  readonly camIoU?: number;
-  readonly maskIoU?: number;
+  readonly best: readonly CaseRecord[];
+  readonly worst: readonly CaseRecord[];
 }
 
 /** Everything needed to continue a run after its first `done` images. */
