@@ -16,6 +16,7 @@
  * image that fails (and lists it) instead of stopping. `--repeat N` runs the whole evaluation N
  * times and prints the median throughput (a benchmark: no checkpoints; reports of the last run).
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../src/backend';
@@ -129,7 +130,7 @@ function progressBar(start: number, offset: number): (done: number, total: numbe
     const filled = Math.round((width * done) / total);
     const eta = rate > 0 ? (total - done) / rate : 0;
     const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}  ${rate.toFixed(1)} img/s  ETA ${eta.toFixed(0)} s`;
-    if (process.stderr.isTTY) process.stderr.write(`\r${text}${done === total ? '\n' : ''}`);
+    if (process.stderr.isTTY || process.env.WSOL_STDERR_TTY === '1') process.stderr.write(`\r${text}${done === total ? '\n' : ''}`);
     else if (Math.floor((10 * done) / total) > lastTenth || done === total) {
       lastTenth = Math.floor((10 * done) / total);
       process.stderr.write(`${text}\n`);
@@ -218,7 +219,52 @@ async function main(): Promise<void> {
   console.log(`wrote ${base}.json and ${base}.md`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+/**
+ * The two lines libtensorflow prints to stderr when it loads (absl's "All log messages before
+ * absl::InitializeLog()…" and "oneDNN custom operations are on…"), which TF_CPP_MIN_LOG_LEVEL does
+ * not silence. Only `TF_ENABLE_ONEDNN_OPTS=0` would, at the price of oneDNN's kernels.
+ */
+const TENSORFLOW_START_LINES = [/^WARNING: All log messages before absl::InitializeLog\(\) is called/, /^I0000 .*\] oneDNN custom operations are on/];
+
+/**
+ * Runs this script again as a child whose stderr passes through here without libtensorflow's
+ * start-up lines (everything else, progress bar included, as it comes); exits with its status.
+ */
+function runWithoutTensorFlowStartLines(): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env: { ...process.env, WSOL_EVAL_CHILD: '1', WSOL_STDERR_TTY: process.stderr.isTTY ? '1' : '0' },
+  });
+  let pending = '';
+  const flush = (final: boolean): void => {
+    const lines = pending.split('\n');
+    pending = final ? '' : (lines.pop() as string);
+    const kept = lines.filter((line) => !TENSORFLOW_START_LINES.some((re) => re.test(line)));
+    if (kept.length > 0 && !(final && kept.length === 1 && kept[0] === '')) process.stderr.write(kept.join('\n') + (final ? '' : '\n'));
+    // a partial line that cannot be one of TensorFlow's (the progress bar redrawn with \r) goes out at once
+    if (pending !== '' && !/^[WI]/.test(pending)) {
+      process.stderr.write(pending);
+      pending = '';
+    }
+  };
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    pending += chunk;
+    flush(false);
+  });
+  child.on('close', (code, signal) => {
+    flush(true);
+    if (signal !== null) process.kill(process.pid, signal);
+    process.exit(code ?? 1);
+  });
+  // Ctrl-C reaches the child through the terminal; the parent waits for it to stop
+  process.on('SIGINT', () => undefined);
+}
+
+if (process.env.WSOL_EVAL_CHILD === undefined) runWithoutTensorFlowStartLines();
+else {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -47,6 +47,8 @@ describe('npm run eval (scripts/eval.ts) on wsolevaluation\'s layout', () => {
     const r = runCli(['--data', FIXTURE, '--dataset', 'CUB', ...model(), '--methods', 'cam,gradCam', '--crf', '--batch', '3', '--out', out]);
     expect(r.stderr).toMatch(/\[#+\] 4\/4/);
     expect(r.status).toBe(0);
+    // libtensorflow's two start-up lines are filtered out
+    expect(r.stderr).not.toMatch(/absl::InitializeLog|oneDNN custom operations/);
     expect(r.stdout).toMatch(/4 images of CUB\/test/);
     expect(r.stdout).toMatch(/note: the dataset has no class names/);
     const table = r.stdout.split('\n').filter((l) => /^(cam|gradCam)/.test(l));
