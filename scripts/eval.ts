@@ -24,7 +24,7 @@ import { HEATMAP_METHODS } from '../src/methods';
 import { readWsolDataset, WsolDataset } from '../src/eval/dataset';
 import { describeLocation } from '../src/eval/layout';
 import { EvaluationCheckpoint, readCheckpoint, writeFileAtomic } from '../src/eval/checkpoint';
-import { checkFilesPresent, isInside, matchClasses, prepareOutputFolder, resultBaseName } from '../src/eval/preflight';
+import { checkFilesPresent, matchClasses, prepareOutputFolder, resultBaseName } from '../src/eval/preflight';
 import { formatJsonReport, formatMarkdownReport, formatTextReport } from '../src/eval/report';
 import { crfRefiner, DatasetEvaluation, EvaluateDatasetOptions, evaluateDataset, evaluationKey, MethodSpec } from '../src/eval/runner';
 import { defaultWeightsDir, load, readManifest } from '../src/weights';
@@ -153,7 +153,10 @@ function preflight(args: Args): { dataset: WsolDataset; notes: string[] } {
   return { dataset: matched.dataset, notes };
 }
 
-/** The checkpoint to resume from, if any; refuses to overwrite a finished result without --force. */
+/**
+ * The checkpoint to resume from, if any (none for a benchmark, `--repeat` > 1); refuses to
+ * overwrite a finished result without --force.
+ */
 function resumePoint(args: Args, base: string, key: string): EvaluationCheckpoint | undefined {
   const checkpointFile = `${base}.checkpoint.json`;
   if (args.force) {
@@ -161,6 +164,7 @@ function resumePoint(args: Args, base: string, key: string): EvaluationCheckpoin
     return undefined;
   }
   if (fs.existsSync(`${base}.json`)) throw new Error(`${base}.json exists (a finished run): give another --out, or --force to overwrite it`);
+  if (args.repeat > 1) return undefined;
   const checkpoint = readCheckpoint(checkpointFile);
   if (checkpoint === undefined) return undefined;
   if (checkpoint.key !== key) throw new Error(`${checkpointFile}: a checkpoint of another run (other images or options); --force starts afresh`);
@@ -183,8 +187,7 @@ async function main(): Promise<void> {
     onSkip: (s) => process.stderr.write(`skipped '${s.imageId}': ${s.error}\n`),
   };
   const checkpointFile = `${base}.checkpoint.json`;
-  const resume = args.repeat === 1 ? resumePoint(args, base, evaluationKey(args.model, dataset, options)) : undefined;
-  if (args.repeat === 1 && !args.force && isInside(args.out, dataset.location.imageRoot)) notes.push(`results go inside the dataset folder (${args.out})`);
+  const resume = resumePoint(args, base, evaluationKey(args.model, dataset, options));
 
   const backend = await initBackend();
   const loaded = await load(args.model, { weightsDir: args.weightsDir });

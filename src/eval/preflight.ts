@@ -80,12 +80,6 @@ export function prepareOutputFolder(dir: string): void {
   }
 }
 
-/** Whether `inner` is `outer` or inside it. */
-export function isInside(inner: string, outer: string): boolean {
-  const rel = path.relative(path.resolve(outer), path.resolve(inner));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /** What names a run's result files ({@link resultBaseName}). */
 export interface RunNaming {
   readonly model: string;

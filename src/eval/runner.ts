@@ -210,17 +210,19 @@ interface RowState {
 
 /** One decoded image with its ground truth in its own frame. */
 interface Decoded {
+  /** Position of the image in the run. */
+  readonly index: number;
   readonly item: WsolDatasetItem;
   readonly image: RgbImage;
   readonly mask?: ObjectMask;
 }
 
 /** Decodes an item and checks its ground truth against the decoded size. */
-async function decodeItem(item: WsolDatasetItem): Promise<Decoded> {
+async function decodeItem(item: WsolDatasetItem, index: number): Promise<Decoded> {
   const image = await readRgbImage(item.imagePath, item);
   for (const box of item.boxes) assertBoxInside(box, image.width, image.height);
   const mask = await readObjectMask(item, image);
-  return { item, image, mask };
+  return { index, item, image, mask };
 }
 
 type Outcome = { readonly ok: Decoded } | { readonly failed: ImageEvaluationError };
@@ -230,8 +232,9 @@ function asImageError(item: WsolDatasetItem, error: unknown): ImageEvaluationErr
   return new ImageEvaluationError(item.imageId, item.imagePath, error instanceof Error ? error : new Error(String(error)));
 }
 
-async function decodeBatch(items: readonly WsolDatasetItem[]): Promise<Outcome[]> {
-  return Promise.all(items.map((item) => decodeItem(item).then((ok) => ({ ok }), (e: unknown) => ({ failed: asImageError(item, e) }))));
+/** Decodes `items` (the run's images from `first` on), each to its image or its error. */
+async function decodeBatch(items: readonly WsolDatasetItem[], first: number): Promise<Outcome[]> {
+  return Promise.all(items.map((item, k) => decodeItem(item, first + k).then((ok) => ({ ok }), (e: unknown) => ({ failed: asImageError(item, e) }))));
 }
 
 function now(): number {
@@ -325,7 +328,7 @@ function imagesToInput(loaded: LoadedModel, images: readonly RgbImage[]): tf.Ten
  * Computes every row's map of each decoded image (classification, methods, refiner, faithfulness)
  * without counting anything, so that a failure leaves the rows as they were.
  */
-async function prepareBatch(run: RunContext, batch: readonly Decoded[], first: number): Promise<PreparedImage[]> {
+async function prepareBatch(run: RunContext, batch: readonly Decoded[]): Promise<PreparedImage[]> {
   const { loaded, options, time } = run;
   let t = now();
   const input = imagesToInput(loaded, batch.map((d) => d.image));
@@ -352,7 +355,8 @@ async function prepareBatch(run: RunContext, batch: readonly Decoded[], first: n
         prepared[b].samples.push({ sample: sampleOf(batch[b], refined, ranking[b]), seconds: refineTime + methodTime / batch.length });
       }
     }
-    for (let b = 0; b < batch.length && first + b < (options.faithfulnessImages ?? 0); b++) {
+    for (let b = 0; b < batch.length; b++) {
+      if (batch[b].index >= (options.faithfulnessImages ?? 0)) continue;
       const samples = prepared[b].samples;
       for (let r = 0; r < samples.length; r++) {
         const extra = await faithfulness(run.classifier, batch[b].image, samples[r].sample.heatmap, targets[b], options, time);
@@ -389,16 +393,16 @@ function skipOrThrow(run: RunContext, error: ImageEvaluationError): void {
 }
 
 /**
- * Evaluates decoded images `first …`: the whole batch at once, and when that fails, image by image
- * so that the failing image is named (and, with `keepGoing`, skipped).
+ * Evaluates decoded images: the whole batch at once, and when that fails, image by image so that
+ * the failing image is named (and, with `keepGoing`, skipped).
  */
-async function evaluateDecoded(run: RunContext, batch: readonly Decoded[], first: number): Promise<void> {
+async function evaluateDecoded(run: RunContext, batch: readonly Decoded[]): Promise<void> {
   let prepared: PreparedImage[];
   try {
-    prepared = await prepareBatch(run, batch, first);
+    prepared = await prepareBatch(run, batch);
   } catch (error) {
     if (batch.length === 1) return skipOrThrow(run, asImageError(batch[0].item, error));
-    for (let b = 0; b < batch.length; b++) await evaluateDecoded(run, [batch[b]], first + b);
+    for (const one of batch) await evaluateDecoded(run, [one]);
     return;
   }
   for (const p of prepared) countImage(run, p);
@@ -469,7 +473,7 @@ export async function evaluateDataset(
   const { run, start } = startRun(loaded, options, key, items.length);
   const { time } = run;
   const batchAt = (first: number): Promise<Outcome[]> | undefined =>
-    first < items.length ? decodeBatch(items.slice(first, first + batchSize)) : undefined;
+    first < items.length ? decodeBatch(items.slice(first, first + batchSize), first) : undefined;
   let next = batchAt(start);
   try {
     for (let first = start; first < items.length; first += batchSize) {
@@ -483,7 +487,7 @@ export async function evaluateDataset(
         if ('ok' in o) decoded.push(o.ok);
         else skipOrThrow(run, o.failed);
       }
-      if (decoded.length > 0) await evaluateDecoded(run, decoded, first);
+      if (decoded.length > 0) await evaluateDecoded(run, decoded);
       const done = Math.min(first + batchSize, items.length);
       options.onCheckpoint?.(checkpointOf(run, key, done, items.length));
       options.onProgress?.(done, items.length);
