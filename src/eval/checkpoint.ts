@@ -52,7 +52,7 @@ export function runKey(parts: Readonly<Record<string, unknown>>): string {
   return createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 16);
 }
 
-/** SHA-256 (hex, 16 digits) of a list of image ids. */
+/** SHA-256 (hex, 16 digits) of a list of lines (one per image). */
 export function idsDigest(ids: readonly string[]): string {
   return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16);
 }

@@ -271,14 +271,14 @@ function makeRows(options: EvaluateDatasetOptions, from?: EvaluationCheckpoint):
 }
 
 /**
- * The key of a run ({@link runKey}): the dataset's image ids, the model, and every option that
- * changes the figures. Two runs with the same key give the same numbers.
+ * The key of a run ({@link runKey}): the dataset's images (ids, classes, boxes, masks), the model,
+ * and every option that changes the figures. Two runs with the same key give the same numbers.
  */
 export function evaluationKey(model: string, dataset: WsolDataset, options: EvaluateDatasetOptions): string {
   const items = dataset.items.slice(0, options.limit ?? dataset.items.length);
   return runKey({
     dataset: `${dataset.name}/${dataset.split}`,
-    ids: idsDigest(items.map((it) => `${it.imageId},${it.classIndex}`)),
+    ids: idsDigest(items.map((it) => JSON.stringify([it.imageId, it.classIndex, it.boxes, it.maskPaths.length, it.ignorePath !== undefined]))),
     model,
     rows: rowNames(options).map((r) => r.name),
     methodOptions: options.methods.map((m) => m.options ?? {}),
