@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cam } from '../../src/cam/cam';
 import { readObjectMask, readRgbImage, readWsolDataset, WsolDataset } from '../../src/eval/dataset';
@@ -132,6 +133,16 @@ describe('readWsolDataset on the three layouts', () => {
     expect(count(b.ignore)).toBe(32 * 8);
     const c = (await readObjectMask(oi.items[2], await sizeOf(2))) as ObjectMask;
     expect(count(c.ignore)).toBe(0);
+  });
+
+  it('decodes JPEG and greyscale images to RGB (ImageNet has both)', async () => {
+    const dir = copyFixture();
+    const file = path.join(dir, 'grey.jpg');
+    await sharp(Buffer.alloc(8 * 4, 200), { raw: { width: 8, height: 4, channels: 1 } }).jpeg({ quality: 100 }).toFile(file);
+    const image = await readRgbImage(file, { width: 8, height: 4 });
+    expect([image.width, image.height, image.data.length]).toEqual([8, 4, 8 * 4 * 3]);
+    expect(Math.abs(image.data[0] - 200)).toBeLessThanOrEqual(1);
+    expect(image.data[0]).toBe(image.data[2]);
   });
 
   it('names the file and line of bad OpenImages lines', () => {
