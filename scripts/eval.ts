@@ -4,7 +4,7 @@
  *
  *   npm run eval -- --data <folder> --dataset CUB --model <name> [--methods cam,gradCam,…] [--crf]
  *   npm run eval -- --metadata <root> --images <root> [--masks <root>] --dataset OpenImages --model <name> …
- *                   [--split test] [--weights-dir weights] [--batch 32] [--limit N] [--target true|predicted]
+ *                   [--split test] [--weights-dir weights] [--batch 32] [--limit N] [--target true|predicted] [--frame image|input]
  *                   [--faithfulness N] [--out eval-results] [--force] [--keep-going] [--repeat N]
  *
  * Everything that can be checked is checked before the backend starts: the layout and metadata,
@@ -13,7 +13,8 @@
  * `<out>/<model>_<dataset>-<split>_<methods>[_crf].json` and `.md` (default out: `./eval-results`);
  * an existing result is kept unless --force. After each batch the run is checkpointed to
  * `<name>.checkpoint.json`; running the same command again resumes there. `--keep-going` skips an
- * image that fails (and lists it) instead of stopping. `--repeat N` runs the whole evaluation N
+ * image that fails (and lists it) instead of stopping. `--frame input` scores the maps at the model's
+ * input size with the ground truth rescaled, as wsolevaluation's code does (src/eval/frame.ts). `--repeat N` runs the whole evaluation N
  * times and prints the median throughput (a benchmark: no checkpoints; reports of the last run).
  */
 import { spawn } from 'child_process';
@@ -34,7 +35,7 @@ const METHOD_NAMES = Object.keys(HEATMAP_METHODS);
 const USAGE = `usage: npm run eval -- --data <folder> [--dataset CUB|ILSVRC|OpenImages|…] --model <name>
        npm run eval -- --metadata <root> --images <root> [--masks <root>] --dataset <name> --model <name>
        [--split test] [--methods ${METHOD_NAMES.join(',')}] [--crf] [--weights-dir <folder>]
-       [--batch 32] [--limit N] [--target true|predicted] [--faithfulness N] [--out eval-results]
+       [--batch 32] [--limit N] [--target true|predicted] [--frame image|input] [--faithfulness N] [--out eval-results]
        [--force] [--keep-going] [--repeat N]`;
 
 interface Args {
@@ -51,6 +52,7 @@ interface Args {
   batch: number;
   limit?: number;
   target: 'true' | 'predicted';
+  frame: 'image' | 'input';
   faithfulness: number;
   out: string;
   repeat: number;
@@ -59,7 +61,7 @@ interface Args {
 }
 
 const FLAGS = ['--crf', '--help', '--force', '--keep-going'];
-const VALUES = ['--data', '--metadata', '--images', '--masks', '--dataset', '--split', '--model', '--methods', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out', '--repeat'];
+const VALUES = ['--frame', '--data', '--metadata', '--images', '--masks', '--dataset', '--split', '--model', '--methods', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out', '--repeat'];
 
 function parseArgs(argv: string[]): Args {
   const values = new Map<string, string>();
@@ -95,6 +97,8 @@ function parseArgs(argv: string[]): Args {
   if (new Set(methods).size !== methods.length) throw new Error(`--methods lists a method twice: ${methods.join(',')}`);
   const target = values.get('--target') ?? 'true';
   if (target !== 'true' && target !== 'predicted') throw new Error(`--target must be 'true' or 'predicted', got '${target}'`);
+  const frame = values.get('--frame') ?? 'image';
+  if (frame !== 'image' && frame !== 'input') throw new Error(`--frame must be 'image' or 'input', got '${frame}'`);
   const batch = integer('--batch', 32) as number;
   if (batch < 1) throw new Error(`--batch must be at least 1, got ${batch}`);
   const resolved = (k: string): string | undefined => (values.has(k) ? path.resolve(values.get(k) as string) : undefined);
@@ -112,6 +116,7 @@ function parseArgs(argv: string[]): Args {
     batch,
     limit: integer('--limit'),
     target,
+    frame,
     faithfulness: integer('--faithfulness', 0) as number,
     out: path.resolve(values.get('--out') ?? 'eval-results'),
     repeat: Math.max(1, integer('--repeat', 1) as number),
@@ -174,7 +179,7 @@ function resumePoint(args: Args, base: string, key: string): EvaluationCheckpoin
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const { dataset, notes } = preflight(args);
-  const base = path.join(args.out, resultBaseName({ model: args.model, dataset: dataset.name, split: dataset.split, methods: args.methods, crf: args.crf, limit: args.limit, target: args.target }));
+  const base = path.join(args.out, resultBaseName({ model: args.model, dataset: dataset.name, split: dataset.split, methods: args.methods, crf: args.crf, limit: args.limit, target: args.target, frame: args.frame }));
   const methods: MethodSpec[] = args.methods.map((name) => ({ name, method: HEATMAP_METHODS[name] }));
   const options: EvaluateDatasetOptions = {
     methods,
@@ -182,6 +187,7 @@ async function main(): Promise<void> {
     batchSize: args.batch,
     limit: args.limit,
     target: args.target,
+    frame: args.frame,
     faithfulnessImages: args.faithfulness,
     keepGoing: args.keepGoing,
     onSkip: (s) => process.stderr.write(`skipped '${s.imageId}': ${s.error}\n`),

@@ -9,3 +9,4 @@ export * from './cases';
 export * from './layout';
 export * from './checkpoint';
 export * from './preflight';
+export * from './frame';

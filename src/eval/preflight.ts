@@ -89,12 +89,13 @@ export interface RunNaming {
   readonly crf: boolean;
   readonly limit?: number;
   readonly target?: 'true' | 'predicted';
+  readonly frame?: 'image' | 'input';
 }
 
 /**
  * The base name of a run's files: model, dataset and split, the methods (and `crf`), and the
  * options that change the figures when they are not the defaults —
- * e.g. `cam-default_CUB-test_cam+gradCam_crf`, `…_first100`, `…_predicted`.
+ * e.g. `cam-default_CUB-test_cam+gradCam_crf`, `…_first100`, `…_predicted`, `…_input-frame`.
  */
 export function resultBaseName(run: RunNaming): string {
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9._+-]+/g, '-');
@@ -102,5 +103,6 @@ export function resultBaseName(run: RunNaming): string {
   if (run.crf) parts.push('crf');
   if (run.limit !== undefined) parts.push(`first${run.limit}`);
   if (run.target === 'predicted') parts.push('predicted');
+  if (run.frame === 'input') parts.push('input-frame');
   return parts.join('_');
 }

@@ -62,7 +62,7 @@ function summaryLines(e: DatasetEvaluation): string[] {
   const resumed = e.resumedAt > 0 ? `; resumed after image ${e.resumedAt}` : '';
   return [
     `${e.dataset.images} images of ${name} (${e.dataset.root})${skipped}${resumed}; boxes: ${e.dataset.hasBoxes ? 'yes' : 'no'}; masks: ${e.dataset.hasMasks ? 'yes' : 'no'}`,
-    `model '${e.model}': top-1 ${percent(e.classification.top1)} %, top-5 ${percent(e.classification.top5)} %`,
+    `model '${e.model}': top-1 ${percent(e.classification.top1)} %, top-5 ${percent(e.classification.top5)} %; maps scored ${e.frame === 'input' ? "at the model's input size (wsolevaluation's frame)" : "at each image's size"}`,
     `time ${t.total.toFixed(1)} s (${e.imagesPerSecond.toFixed(1)} images/s, CPU ${t.cpu.toFixed(1)} s): decode ${t.decode.toFixed(1)}, classify ${t.classify.toFixed(1)}, ` +
       `methods ${t.methods.toFixed(1)}, refine ${t.refine.toFixed(1)}, metrics ${t.metrics.toFixed(1)}, faithfulness ${t.faithfulness.toFixed(1)} s`,
   ];
@@ -96,7 +96,7 @@ export function formatMarkdownReport(evaluation: DatasetEvaluation): string {
     '',
     '## Protocol',
     '',
-    '- Maps of the true class, in [0, 1], at the image size. Boxes: inclusive corners; IoU with widths x1 − x0 + 1.',
+    `- Maps of the true class, in [0, 1], ${evaluation.frame === 'input' ? "at the model's input size, boxes rescaled by truncation and masks by nearest neighbour (wsolevaluation)" : 'at the image size'}. Boxes: inclusive corners; IoU with widths x1 − x0 + 1.`,
     '- GT-known / top-k loc: box around the largest 8-connected component of {v > 0.2·max}, IoU ≥ 0.5 (CAM, Zhou et al. 2016).',
     '- MaxBoxAcc (IoU 0.5, largest component) and MaxBoxAccV2 (mean over IoU 0.3/0.5/0.7, best of all components): best over',
     '  thresholds τ = 0, 0.01, …, 0.99 (wsolevaluation, Choe et al. 2020). PxAP: area under the pixel precision–recall curve',

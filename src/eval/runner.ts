@@ -17,12 +17,13 @@ import { ClassifierFn } from '../metrics/classifier';
 import { confidencePairs } from '../metrics/confidenceChange';
 import { deletionCurve, insertionCurve, PerturbationCurveOptions } from '../metrics/deletionInsertion';
 import { EvaluationResult, EvaluationSample, WsolEvaluator, WsolEvaluatorOptions } from '../metrics/evaluator';
-import { Heatmap, ObjectMask, assertBoxInside } from '../types';
+import { Heatmap, assertBoxInside } from '../types';
 import { assertUnitHeatmap } from '../metrics/heatmapChecks';
 import { LoadedModel } from '../weights';
 import { RgbImage } from '../display/png';
 import { WsolDataset, WsolDatasetItem, readObjectMask, readRgbImage } from './dataset';
 import { EvaluationCheckpoint, SkippedImage, idsDigest, runKey } from './checkpoint';
+import { EvaluationFrame, FramedImage, toInputFrame } from './frame';
 
 /** A heatmap method of src/cam: `(model, images, options) → one map per image`. */
 export type LocalizationMethod = (model: tf.LayersModel, images: tf.Tensor4D, options?: CamOptions) => Promise<Heatmap[]>;
@@ -91,6 +92,11 @@ export interface EvaluateDatasetOptions {
   readonly faithfulness?: PerturbationCurveOptions;
   /** Evaluator options (threshold grid, IoU thresholds, CAM threshold, mask threshold). */
   readonly evaluator?: WsolEvaluatorOptions;
+  /**
+   * Where maps are scored: at each image's own size ('image'), or at the model's input size with the
+   * ground truth rescaled as wsolevaluation's code does ('input', {@link toInputFrame}). @default 'image'
+   */
+  readonly frame?: EvaluationFrame;
   /** Called after each batch. */
   readonly onProgress?: (done: number, total: number) => void;
   /**
@@ -131,6 +137,8 @@ export interface DatasetEvaluation {
     readonly hasMasks: boolean;
   };
   readonly model: string;
+  /** Where the maps were scored ({@link EvaluationFrame}). */
+  readonly frame: EvaluationFrame;
   /** Top-1 / top-5 classification accuracy over the evaluated images. */
   readonly classification: { readonly top1: number; readonly top5: number };
   readonly rows: readonly MethodRow[];
@@ -208,21 +216,20 @@ interface RowState {
   seconds: number;
 }
 
-/** One decoded image with its ground truth in its own frame. */
-interface Decoded {
+/** One decoded image with its ground truth, in the frame it is scored in ({@link EvaluationFrame}). */
+interface Decoded extends FramedImage {
   /** Position of the image in the run. */
   readonly index: number;
   readonly item: WsolDatasetItem;
-  readonly image: RgbImage;
-  readonly mask?: ObjectMask;
 }
 
-/** Decodes an item and checks its ground truth against the decoded size. */
-async function decodeItem(item: WsolDatasetItem, index: number): Promise<Decoded> {
+/** Decodes an item, checks its ground truth against the decoded size and brings both to the scoring frame. */
+async function decodeItem(item: WsolDatasetItem, index: number, input?: { width: number; height: number }): Promise<Decoded> {
   const image = await readRgbImage(item.imagePath, item);
   for (const box of item.boxes) assertBoxInside(box, image.width, image.height);
   const mask = await readObjectMask(item, image);
-  return { index, item, image, mask };
+  const framed = input === undefined ? { image, boxes: item.boxes, mask } : toInputFrame({ image, boxes: item.boxes, mask }, input.width, input.height);
+  return { index, item, ...framed };
 }
 
 type Outcome = { readonly ok: Decoded } | { readonly failed: ImageEvaluationError };
@@ -232,9 +239,9 @@ function asImageError(item: WsolDatasetItem, error: unknown): ImageEvaluationErr
   return new ImageEvaluationError(item.imageId, item.imagePath, error instanceof Error ? error : new Error(String(error)));
 }
 
-/** Decodes `items` (the run's images from `first` on), each to its image or its error. */
-async function decodeBatch(items: readonly WsolDatasetItem[], first: number): Promise<Outcome[]> {
-  return Promise.all(items.map((item, k) => decodeItem(item, first + k).then((ok) => ({ ok }), (e: unknown) => ({ failed: asImageError(item, e) }))));
+/** Decodes `items` (the run's images from `first` on), each to its image or its error; `input`: the input frame's size. */
+async function decodeBatch(items: readonly WsolDatasetItem[], first: number, input?: { width: number; height: number }): Promise<Outcome[]> {
+  return Promise.all(items.map((item, k) => decodeItem(item, first + k, input).then((ok) => ({ ok }), (e: unknown) => ({ failed: asImageError(item, e) }))));
 }
 
 function now(): number {
@@ -283,6 +290,7 @@ export function evaluationKey(model: string, dataset: WsolDataset, options: Eval
     rows: rowNames(options).map((r) => r.name),
     methodOptions: options.methods.map((m) => m.options ?? {}),
     target: options.target ?? 'true',
+    frame: options.frame ?? 'image',
     cases: options.cases ?? 5,
     faithfulnessImages: options.faithfulnessImages ?? 0,
     faithfulness: options.faithfulness ?? {},
@@ -316,7 +324,7 @@ interface PreparedImage {
 
 function sampleOf(d: Decoded, heatmap: Heatmap, ranking: readonly number[]): EvaluationSample {
   assertUnitHeatmap(heatmap);
-  return { heatmap, boxes: d.item.boxes.length > 0 ? d.item.boxes : undefined, mask: d.mask, classIndex: d.item.classIndex, ranking };
+  return { heatmap, boxes: d.boxes.length > 0 ? d.boxes : undefined, mask: d.mask, classIndex: d.item.classIndex, ranking };
 }
 
 function imagesToInput(loaded: LoadedModel, images: readonly RgbImage[]): tf.Tensor4D {
@@ -472,8 +480,10 @@ export async function evaluateDataset(
   const key = evaluationKey(loaded.manifest.name, dataset, options);
   const { run, start } = startRun(loaded, options, key, items.length);
   const { time } = run;
+  const [inputHeight, inputWidth] = loaded.manifest.inputSize;
+  const input = options.frame === 'input' ? { width: inputWidth, height: inputHeight } : undefined;
   const batchAt = (first: number): Promise<Outcome[]> | undefined =>
-    first < items.length ? decodeBatch(items.slice(first, first + batchSize), first) : undefined;
+    first < items.length ? decodeBatch(items.slice(first, first + batchSize), first, input) : undefined;
   let next = batchAt(start);
   try {
     for (let first = start; first < items.length; first += batchSize) {
@@ -501,6 +511,7 @@ export async function evaluateDataset(
   return {
     dataset: { root: dataset.root, name: dataset.name, split: dataset.split, images: items.length, hasBoxes: dataset.hasBoxes, hasMasks: dataset.hasMasks },
     model: loaded.manifest.name,
+    frame: options.frame ?? 'image',
     classification: { top1: n > 0 ? run.counts.top1 / n : 0, top5: n > 0 ? run.counts.top5 / n : 0 },
     rows: run.rows.map((r) => ({ method: r.name, refined: r.refined, result: r.evaluator.compute(), methodSeconds: r.seconds, ...r.cases.records })),
     skipped: run.skipped,

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cam } from '../../src/cam/cam';
 import { readObjectMask, readRgbImage, readWsolDataset, WsolDataset } from '../../src/eval/dataset';
 import { locateWsolDataset } from '../../src/eval/layout';
+import { resizeBoxTruncated } from '../../src/eval/frame';
 import { checkFilesPresent, matchClasses } from '../../src/eval/preflight';
 import { EvaluationCheckpoint } from '../../src/eval/checkpoint';
 import { evaluateDataset, HeatmapRefiner, ImageEvaluationError } from '../../src/eval/runner';
@@ -239,6 +240,25 @@ describe('evaluateDataset on the wsolevaluation layouts (mixed sizes)', () => {
     expect(r.pxap).toBeCloseTo(bruteForcePxap(kept), 12);
     // the ignore regions matter: counting them as background gives less
     expect(bruteForcePxap(pixels)).toBeLessThan(bruteForcePxap(kept) - 0.01);
+  });
+
+  it("in wsolevaluation's frame (the model's input, 16×16): boxes truncated, masks nearest — every red square then fits exactly", async () => {
+    const cub = await evaluateDataset(loaded, read('CUB'), { methods: CAM, batchSize: 4, cases: 4, frame: 'input' });
+    expect(cub.frame).toBe('input');
+    // 32×32: box (8,8)–(15,15) → (4,4)–(7,7) = the red square seen by the model; 48×48: (30..45) → (10..15), far off
+    expect(cub.rows[0].best.map((c) => [c.imageId, c.camIoU])).toEqual([
+      ['001.Apple/Apple_0001.png', 1],
+      ['001.Apple/Apple_0002.png', 1],
+      ['002.Bus/Bus_0003.png', 1],
+      ['002.Bus/Bus_0004.png', 0],
+    ]);
+    const oi = await evaluateDataset(loaded, read('OpenImages'), { methods: CAM, cases: 3, frame: 'input' });
+    // 32×32: the object 4×4 + 2×2 (the grey-80 instance), the map the 4×4 square → 16/20; 32×16: 8×16 predicted, 8×8 object
+    const byId = new Map(oi.rows[0].best.map((c) => [c.imageId, c.maskIoU]));
+    expect(byId.get('test/01apple/0a1b2c3d4e5f6071.png')).toBe(1);
+    expect(byId.get('test/01apple/1b2c3d4e5f607182.png')).toBeCloseTo(16 / 20, 12);
+    expect(byId.get('test/02bus/2c3d4e5f60718293.png')).toBe(0.5);
+    expect(resizeBoxTruncated({ x0: 3, y0: 5, x1: 299, y1: 100 }, { width: 300, height: 101 }, { width: 224, height: 224 })).toEqual({ x0: 2, y0: 11, x1: 223, y1: 221 });
   });
 
   it('without image_sizes.txt boxes are checked against the decoded image', async () => {

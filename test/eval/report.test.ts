@@ -19,6 +19,7 @@ function evaluation(withFaithfulness: boolean): DatasetEvaluation {
   return {
     dataset: { root: '/data', name: 'CUB', split: 'test', images: 2, hasBoxes: true, hasMasks: true },
     model: 'm',
+    frame: 'image',
     classification: { top1: 0.5, top5: 1 },
     rows: [
       { method: 'cam', refined: false, result, methodSeconds: 0.01, best: [], worst: [] },
