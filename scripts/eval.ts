@@ -61,11 +61,11 @@ function runWithoutTensorFlowStartLines(): void {
   });
   child.on('close', (code, signal) => {
     flush(true);
-    if (signal !== null) process.kill(process.pid, signal);
-    process.exit(code ?? 1);
+    process.exit(code ?? (signal === null ? 1 : 128 + (signal === 'SIGINT' ? 2 : 15)));
   });
   // Ctrl-C reaches the child through the terminal; the parent waits for it to stop
   process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
 }
 
 runWithoutTensorFlowStartLines();
