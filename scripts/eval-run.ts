@@ -12,7 +12,7 @@ import { EvaluationCheckpoint, readCheckpoint, writeFileAtomic } from '../src/ev
 import { checkFilesPresent, matchClasses, prepareOutputFolder, resultBaseName } from '../src/eval/preflight';
 import { formatJsonReport, formatMarkdownReport, formatTextReport } from '../src/eval/report';
 import { crfRefiner, DatasetEvaluation, EvaluateDatasetOptions, evaluateDataset, evaluationKey, MethodSpec } from '../src/eval/runner';
-import { defaultWeightsDir, load, readManifest } from '../src/weights';
+import { defaultWeightsDir, load, readManifest, readModelArtifacts, verifyFile } from '../src/weights';
 
 const METHOD_NAMES = Object.keys(HEATMAP_METHODS);
 
@@ -127,12 +127,14 @@ function progressBar(start: number, offset: number): (done: number, total: numbe
   };
 }
 
-/** Reads the split and checks everything that needs no backend; returns the dataset in the model's class order. */
+/** Reads the split and checks everything that needs no backend (model files included); returns the dataset in the model's class order. */
 function preflight(args: Args): { dataset: WsolDataset; notes: string[] } {
   const dataset = readWsolDataset({ data: args.data, metadata: args.metadata, images: args.images, masks: args.masks, dataset: args.dataset, split: args.split });
   const modelDir = path.join(args.weightsDir, args.model);
   if (!fs.existsSync(modelDir)) throw new Error(`no model '${args.model}' in ${args.weightsDir}`);
   const manifest = readManifest(modelDir);
+  // the model's files against their hashes, so that a damaged download fails here too
+  readModelArtifacts(modelDir, (file, bytes) => verifyFile(manifest, modelDir, file, bytes));
   const matched = matchClasses(dataset, manifest.classes, args.model);
   const count = Math.min(args.limit ?? dataset.items.length, dataset.items.length);
   checkFilesPresent(matched.dataset, count);

@@ -127,12 +127,16 @@ describe('npm run eval (scripts/eval.ts) on wsolevaluation\'s layout', () => {
     const data = temp('wsol-data-');
     fs.cpSync(FIXTURE, data, { recursive: true });
     fs.writeFileSync(path.join(data, 'metadata', 'CUB', 'classes.txt'), 'apple\npear\n');
+    const damaged = temp('wsol-weights-');
+    fs.cpSync(weights, damaged, { recursive: true });
+    fs.appendFileSync(path.join(damaged, 'red-channel', 'weights.bin'), 'x');
     const cases: [string[], RegExp][] = [
       [['--data', FIXTURE, '--dataset', 'CUB', ...model(), '--methods', 'cam,nope'], /unknown method 'nope': expected some of cam, gradCam/],
       [['--data', FIXTURE, '--dataset', 'CUB', ...model(), '--methods', 'constructor'], /unknown method 'constructor'/],
       [['--data', FIXTURE, ...model()], /several datasets with split 'test' \(CUB, ILSVRC, OpenImages\): choose one with --dataset/],
       [['--data', FIXTURE, '--dataset', 'CUB', ...model(), '--out', file], /results.json: --out must be a folder, this is a file/],
       [['--data', data, '--dataset', 'CUB', ...model()], /classes.txt:2: class 'pear' is not a class of model 'red-channel'/],
+      [['--data', FIXTURE, '--dataset', 'CUB', '--model', 'red-channel', '--weights-dir', damaged], /weights.bin: SHA-256 mismatch/],
     ];
     for (const [args, message] of cases) {
       const r = runCli(args);
