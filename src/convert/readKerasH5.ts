@@ -90,8 +90,11 @@ function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
 function openHdf5(bytes: Uint8Array, fileName: string): JsfiveNode {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const jsfive = require('jsfive') as JsfiveModule;
+  // jsfive reads a whole ArrayBuffer from its byte 0. A view into a larger buffer (the member of a
+  // .keras archive, a pooled Node Buffer) is copied out with ArrayBuffer.prototype.slice, which always
+  // copies: a Node Buffer's own slice() would return a view of the whole archive again.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  const buffer = whole ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+  const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   return guard(() => new jsfive.File(buffer, fileName), fileName, 'opening the HDF5 structure');
 }
 

@@ -64,6 +64,20 @@ describe('runConvertCli', () => {
     }
   });
 
+  it('converts a Keras 3 .keras archive as the CLI reads it (a Node Buffer from fs.readFileSync)', async () => {
+    const archive = path.join(FIXTURES, ref.files['keras3-zip']);
+    expect(Buffer.isBuffer(readModelFile(archive))).toBe(true);
+    const out = path.join(tmp, 'keras-zip');
+    const result = await runConvertCli(['--from', 'keras', archive, '--arch', 'vgg16', '--out', out], { log: () => undefined, build });
+    expect(result.manifest.training.source).toMatchObject({ layout: 'keras3', file: 'tiny_vgg16.keras' });
+    const { model } = await loadConvertedModel(out);
+    try {
+      expect(maxAbsDiff(forward(model, ref).probabilities, ref.probabilities)).toBeLessThan(1e-4);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('refuses to overwrite a converted model without --force', async () => {
     const out = path.join(tmp, 'twice');
     const quiet = { log: () => undefined, build };
