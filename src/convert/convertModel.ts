@@ -31,19 +31,60 @@ export interface ConvertedModel {
   readonly inputSize: number;
 }
 
+/** One weight of a model, in the order of `model.weights`, with its values taken from the file when asked. */
+export interface ModelWeight {
+  /** The name model.json gives it (`conv1_1/kernel`). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** The values in tfjs' layout, computed from the file (a new array on each call). */
+  values(): Float32Array;
+}
+
+/** A model of the architecture, built (randomly initialised) but not yet filled, with what will fill it. */
+export interface EmptyModel extends ConvertedModel {
+  /** Every weight of `model`, in `model.weights` order, matched to the file's. */
+  readonly fill: readonly ModelWeight[];
+}
+
 /**
- * Maps `net` onto `arch` and returns a new model of that architecture holding its weights.
+ * Maps `net` onto `arch`, builds an empty model of that architecture sized from the file, and matches
+ * every weight of the model to the file's, checking every shape (nothing is read from the file yet).
+ * The caller disposes `model`.
  *
- * @throws Error for missing layers or wrong shapes (see {@link mapWeights}), an `inputSize` that
- *   contradicts fc6, or a built model whose weight layers or shapes differ from the file's.
+ * @throws Error for missing or surplus layers, wrong shapes (see {@link mapWeights}), an `inputSize`
+ *   that contradicts fc6, or a built model whose weight layers or shapes differ from the file's.
  */
-export function convertToModel(net: SourceNet, arch: ConvertArch, options: ConvertToModelOptions = {}): ConvertedModel {
+export function buildEmptyModel(net: SourceNet, arch: ConvertArch, options: ConvertToModelOptions = {}): EmptyModel {
   const weights = mapWeights(net, arch);
   const inputSize = resolveInputSize(weights, options.inputSize);
   const build = options.build ?? buildArchModel;
   const model = build(arch, { inputSize, classes: weights.classes });
   try {
-    assignWeights(model, weights);
+    return { model, weights, inputSize, fill: matchWeights(model, weights) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/**
+ * Maps `net` onto `arch` and returns a new model of that architecture holding its weights, filled
+ * one layer at a time (each weight's values exist once, while it is set).
+ *
+ * @throws as {@link buildEmptyModel}.
+ */
+export function convertToModel(net: SourceNet, arch: ConvertArch, options: ConvertToModelOptions = {}): ConvertedModel {
+  const { model, weights, inputSize, fill } = buildEmptyModel(net, arch, options);
+  try {
+    const variables = model.weights;
+    fill.forEach((weight, i) => {
+      const value = tf.tensor(weight.values(), weight.shape.slice());
+      try {
+        variables[i].write(value);
+      } finally {
+        value.dispose();
+      }
+    });
   } catch (error) {
     model.dispose();
     throw error;
@@ -67,11 +108,12 @@ function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Sets each mapped layer's [kernel, bias] on `model` (a model made here), checking every shape. */
-function assignWeights(model: tf.LayersModel, weights: MappedWeights): void {
-  const mapped = new Set(weights.layers.map((l) => l.name));
+/** Matches each weight of `model` (a model made here) to a mapped kernel or bias, checking every shape. */
+function matchWeights(model: tf.LayersModel, weights: MappedWeights): ModelWeight[] {
+  const mapped = new Map(weights.layers.map((l) => [l.name, l]));
   const unfilled = model.layers.filter((l) => l.weights.length > 0 && !mapped.has(l.name)).map((l) => l.name);
   if (unfilled.length > 0) throw new Error(`the ${weights.arch} model has weight layers the file does not fill: ${unfilled.join(', ')}`);
+  const byVariable = new Map<string, ModelWeight>();
   for (const layer of weights.layers) {
     let target: tf.layers.Layer;
     try {
@@ -87,8 +129,14 @@ function assignWeights(model: tf.LayersModel, weights: MappedWeights): void {
           `the file gives [${given[0].join(', ')}] / [${given[1].join(', ')}] (from '${layer.sourceName}' [${layer.sourceShape.join(', ')}])`,
       );
     }
-    tf.tidy(() =>
-      target.setWeights([tf.tensor(layer.kernel.data, layer.kernel.shape.slice()), tf.tensor(layer.bias.data, layer.bias.shape.slice())]),
-    );
+    [layer.kernel, layer.bias].forEach((tensor, i) => {
+      const variable = target.weights[i];
+      byVariable.set(variable.name, { name: variable.originalName, shape: tensor.shape, values: () => tensor.values() });
+    });
   }
+  return model.weights.map((variable) => {
+    const weight = byVariable.get(variable.name);
+    if (weight === undefined) throw new Error(`the ${weights.arch} model's weight ${variable.originalName} has no counterpart in the file`);
+    return weight;
+  });
 }

@@ -25,8 +25,7 @@ import {
   SourceNet,
   SourceTensor,
   checkedElementCount,
-  float32FromLittleEndian,
-  float32FromLittleEndianFloat64,
+  fileTensor,
   sniffFormat,
 } from './sourceNet';
 
@@ -116,6 +115,5 @@ function blobToTensor(blob: BlobProtoMessage, what: string): SourceTensor {
         `(${payload.length / width} ${useDoubles ? 'doubles' : 'floats'})`,
     );
   }
-  const data = useDoubles ? float32FromLittleEndianFloat64(payload, count) : float32FromLittleEndian(payload, count);
-  return { shape, data };
+  return fileTensor(shape, payload, useDoubles ? 8 : 4);
 }

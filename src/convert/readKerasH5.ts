@@ -24,8 +24,7 @@ import {
   SourceNet,
   SourceTensor,
   checkedElementCount,
-  float32FromLittleEndian,
-  float32FromLittleEndianFloat64,
+  fileTensor,
 } from './sourceNet';
 
 /** The parts of jsfive 0.4.2 used here (it ships no type declarations). */
@@ -176,9 +175,7 @@ class DatasetReader {
       throw new KerasH5Error(`${what}: its data address ${dataOffset} is outside the ${this.bytes.length}-byte file`);
     }
     const count = checkedElementCount(shape, width, this.bytes.length - dataOffset, what);
-    const payload = this.bytes.subarray(dataOffset, dataOffset + count * width);
-    const data = width === 4 ? float32FromLittleEndian(payload, count) : float32FromLittleEndianFloat64(payload, count);
-    return { shape: shape.slice(), data };
+    return fileTensor(shape, this.bytes.subarray(dataOffset, dataOffset + count * width), width === 4 ? 4 : 8);
   }
 }
 

@@ -10,10 +10,58 @@ export const MAX_MODEL_FILE_BYTES = 2 * 1024 ** 3 - 1;
 /** Largest number of dimensions a weight tensor may declare. */
 export const MAX_TENSOR_RANK = 8;
 
-/** A weight tensor read from a model file: its shape as the file states it and its float32 values. */
+/**
+ * A weight tensor of a model file: its shape as the file states it, and its values read as float32
+ * only when asked, so that a reader holds the file's bytes once and never a second copy of them.
+ */
 export interface SourceTensor {
   readonly shape: readonly number[];
-  readonly data: Float32Array;
+  /**
+   * Values `[start, start + count)` in the file's order (row-major in `shape`), as a new Float32Array
+   * on each call. @default all of them
+   */
+  values(start?: number, count?: number): Float32Array;
+}
+
+/** Number of values of a shape. */
+export function sizeOfShape(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function checkedRange(size: number, start: number, count: number, shape: readonly number[]): void {
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > size) {
+    throw new RangeError(`values(${start}, ${count}): outside the ${size} values of a [${shape.join(', ')}] tensor`);
+  }
+}
+
+/**
+ * A {@link SourceTensor} over little-endian float32 (`width` 4) or float64 (`width` 8) bytes of a
+ * file, which must hold `width × size` bytes (the readers check it); nothing is copied until read.
+ */
+export function fileTensor(shape: readonly number[], bytes: Uint8Array, width: 4 | 8): SourceTensor {
+  const size = sizeOfShape(shape);
+  if (bytes.length < size * width) throw new RangeError(`tensor [${shape.join(', ')}] needs ${size * width} bytes, got ${bytes.length}`);
+  return {
+    shape: shape.slice(),
+    values(start = 0, count = size - start): Float32Array {
+      checkedRange(size, start, count, shape);
+      const part = bytes.subarray(start * width, (start + count) * width);
+      return width === 4 ? float32FromLittleEndian(part, count) : float32FromLittleEndianFloat64(part, count);
+    },
+  };
+}
+
+/** A {@link SourceTensor} over values already in memory (copied on each read, so callers cannot change them). */
+export function memoryTensor(shape: readonly number[], data: Float32Array): SourceTensor {
+  const size = sizeOfShape(shape);
+  if (data.length !== size) throw new RangeError(`tensor [${shape.join(', ')}] has ${size} values, got ${data.length}`);
+  return {
+    shape: shape.slice(),
+    values(start = 0, count = size - start): Float32Array {
+      checkedRange(size, start, count, shape);
+      return data.slice(start, start + count);
+    },
+  };
 }
 
 /** One layer of a model file that carries weights, in the order the file stores them. */
