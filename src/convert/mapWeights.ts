@@ -11,6 +11,7 @@
  */
 import { ARCH_LAYERS, ConvertArch, archNameOfKerasLayer } from './architectures';
 import { caffeConvKernelToTfjs, caffeInnerProductRowsToTfjs } from './caffeLayout';
+import { checkSourceGraph } from './checkGraph';
 import { expandGroupedKernel } from './groupedKernel';
 import { SourceLayer, SourceNet, SourceTensor } from './sourceNet';
 
@@ -52,7 +53,8 @@ export interface MappedWeights {
  * kernel of the right rank and a bias of matching length, that consecutive layers chain (each
  * layer's input channels are the previous layer's outputs), and that the file has no weight layer
  * the architecture lacks (a VGG19's `block3_conv4` …: converting it as VGG16 would silently drop
- * them). Only shapes are read here: the values are read and brought into tfjs' layout when a
+ * them); where the file records its graph (Caffe), that the layers are wired as the architecture's
+ * chain ({@link checkSourceGraph}). Only shapes are read here: the values are read and brought into tfjs' layout when a
  * mapped tensor's `values()` is called.
  *
  * @throws Error naming the missing layers (and the architecture the file looks like), the surplus
@@ -91,6 +93,7 @@ export function mapWeights(net: SourceNet, arch: ConvertArch): MappedWeights {
   const used = new Set(layers.map((l) => l.sourceName));
   const surplus = net.layers.filter((l) => !used.has(l.name)).map((l) => l.name);
   if (surplus.length > 0) throw new Error(surplusLayersMessage(net, arch, surplus));
+  checkSourceGraph(net, arch, layers.map((l) => l.sourceName));
   return { arch, layers, classes: inputs, flattenSide };
 }
 

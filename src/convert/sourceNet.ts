@@ -92,6 +92,25 @@ export interface SourceNet {
    */
   readonly layout: 'caffe-v1' | 'caffe-v2' | 'keras-h5' | 'keras-h5-model' | 'keras3';
   readonly layers: readonly SourceLayer[];
+  /**
+   * Every layer of the file in file order, with or without weights, and how they connect, when the
+   * file records it (a caffemodel's `bottom` / `top` blobs); undefined when it does not (Keras
+   * weights files store no graph).
+   */
+  readonly graph?: readonly SourceGraphNode[];
+}
+
+/** A layer of a file's graph (Caffe: a `layer` / `layers` entry). */
+export interface SourceGraphNode {
+  readonly name: string;
+  /** Layer type (`Convolution`, `ReLU`, `Pooling`, …). */
+  readonly type: string;
+  /** Names of the blobs it reads. */
+  readonly inputs: readonly string[];
+  /** Names of the blobs it writes (an in-place ReLU writes the blob it reads). */
+  readonly outputs: readonly string[];
+  /** A convolution's geometry, each as (height, width), where the file states it. */
+  readonly conv?: { readonly kernel?: readonly number[]; readonly pad: readonly number[]; readonly stride: readonly number[]; readonly dilation: readonly number[] };
 }
 
 /**

@@ -26,7 +26,7 @@ const quiet = { log: () => undefined, build };
 const caffeFile = path.join(FIXTURES, 'tiny_vgg16_v1.caffemodel');
 
 interface BlobMessage { num?: number; channels?: number; height?: number; width?: number; data?: Uint8Array }
-interface V1Layer { name?: string; type?: number; blobs: BlobMessage[] }
+interface V1Layer { name?: string; type?: number; bottom?: string[]; top?: string[]; blobs: BlobMessage[]; convolution_param?: Record<string, unknown> }
 
 /** The tiny V1 caffemodel with a 4th 3×3 convolution added after the 3rd of blocks 3–5: VGG19's layout. */
 function vgg19Caffemodel(): Uint8Array {
@@ -63,6 +63,53 @@ describe('layers the architecture does not have', () => {
     const vgg19 = { ...net, layers: [...net.layers, extra('block3_conv4', 6), extra('block4_conv4', 8), extra('block5_conv4', 8)] };
     expect(() => mapWeights(vgg19, 'vgg16')).toThrow(/does not have: block3_conv4, block4_conv4, block5_conv4 .*VGG19/);
   });
+});
+
+/** The tiny V1 caffemodel with its layer list changed by `edit`, written to a file. */
+function editedCaffemodel(name: string, edit: (layers: V1Layer[]) => V1Layer[]): string {
+  const type = netParameterMessageType();
+  const net = type.toObject(type.decode(readFixture('tiny_vgg16_v1.caffemodel')), { defaults: false }) as { layers: V1Layer[] };
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, type.encode(type.fromObject({ ...net, layers: edit(net.layers) })).finish());
+  return file;
+}
+const V1_POOLING = 17;
+const named = (layers: V1Layer[], name: string): V1Layer => layers.find((l) => l.name === name)!;
+
+describe('same names, other graph (a caffemodel records its wiring)', () => {
+  it('converts a VGG16 wired through its pools with stated 3×3 / pad 1 geometry', async () => {
+    const file = editedCaffemodel('wired.caffemodel', (layers) => {
+      for (const l of layers) if (l.type === 4) l.convolution_param = { ...l.convolution_param, kernel_size: [3], pad: [1] };
+      named(layers, 'conv2_1').bottom = ['pool1'];
+      return layers;
+    });
+    const { manifest } = await runConvertCli(['--from', 'caffe', file, '--arch', 'vgg16', '--out', path.join(tmp, 'wired')], quiet);
+    expect(manifest.layers.lastConv).toBe('conv5_3');
+  });
+
+  const refused: Array<[string, (layers: V1Layer[]) => V1Layer[], RegExp]> = [
+    ['a skip connection', (layers) => { named(layers, 'conv3_1').bottom = ['conv1_2']; return layers; }, /'conv3_1' reads 'conv1_2' from 'conv1_2' \(Convolution\), not from 'conv2_2'/],
+    ['a stride-2 convolution', (layers) => { named(layers, 'conv2_1').convolution_param = { kernel_size: [3], pad: [1], stride: [2] }; return layers; }, /'conv2_1' is a 3×3 convolution with pad 1\/1, stride 2\/2, dilation 1\/1/],
+    ['a pad-0 convolution', (layers) => { named(layers, 'conv4_2').convolution_param = { kernel_size: [3] }; return layers; }, /'conv4_2' is a 3×3 convolution with pad 0\/0/],
+    [
+      'a pool inside a block',
+      (layers) => {
+        const at = layers.findIndex((l) => l.name === 'conv1_2');
+        layers.splice(at, 0, { name: 'pool_x', type: V1_POOLING, bottom: ['conv1_1'], top: ['pool_x'], blobs: [] });
+        layers[at + 1].bottom = ['pool_x'];
+        return layers;
+      },
+      /'conv1_2' is reached from 'conv1_1' through a pooling layer inside block 1/,
+    ],
+  ];
+  for (const [what, edit, message] of refused) {
+    it(`refuses ${what}`, async () => {
+      const file = editedCaffemodel(`${what.replace(/ /g, '-')}.caffemodel`, edit);
+      const out = path.join(tmp, what.replace(/ /g, '-'));
+      await expect(runConvertCli(['--from', 'caffe', file, '--arch', 'vgg16', '--out', out], quiet)).rejects.toThrow(message);
+      expect(fs.existsSync(out)).toBe(false);
+    });
+  }
 });
 
 /** An OpenFile whose weights.bin fails with EFBIG after `limit` bytes, as a full or capped disk does. */
