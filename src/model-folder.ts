@@ -193,6 +193,15 @@ class ShardStream {
   }
 }
 
+/** One weight's tensor from its bytes: a view for plain float32 (no copy), tfjs' decoder otherwise. */
+function decodeWeight(bytes: Uint8Array, spec: tf.io.WeightsManifestEntry): tf.Tensor {
+  if (spec.dtype === 'float32' && spec.quantization === undefined && bytes.byteOffset % 4 === 0) {
+    return tf.tensor(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), spec.shape);
+  }
+  const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return tf.tidy(() => tf.io.decodeWeights(own, [spec])[spec.name]);
+}
+
 /** Streams one manifest group's shards into its planned weights, one weight at a time. */
 function loadGroup(dir: string, paths: readonly string[], planned: readonly PlannedWeight[], verify: VerifyFile): void {
   const files = paths.map((p) => fileInFolder(dir, p));
@@ -207,7 +216,7 @@ function loadGroup(dir: string, paths: readonly string[], planned: readonly Plan
     for (const weight of planned) {
       const bytes = stream.read(weight.bytes);
       if (weight.variable === undefined) continue;
-      const value = tf.tidy(() => tf.io.decodeWeights(bytes.buffer, [weight.spec])[weight.spec.name]);
+      const value = decodeWeight(bytes, weight.spec);
       try {
         weight.variable.write(value);
       } finally {

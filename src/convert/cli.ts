@@ -7,7 +7,7 @@
  * ```
  *
  * It reads the file (size checked before reading), maps its layers onto the architecture and checks
- * every shape ({@link buildEmptyModel}), then streams the weights, one tensor at a time, into a tfjs
+ * every shape and the wiring ({@link planConversion}, {@link matchWeights}), then streams the weights, one tensor at a time, into a tfjs
  * layers folder written beside `--out` ({@link writeConvertedFiles}); it loads that folder back with
  * every hash checked, checks that each reloaded weight has exactly the bytes written and that the
  * model runs, and only then renames the folder into place ({@link replaceFolderAtomically}): a
@@ -19,7 +19,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ArchModelOptions, ConvertArch, parseConvertArch } from './architectures';
-import { buildEmptyModel } from './convertModel';
+import { describeArchModel, matchWeights, planConversion } from './convertModel';
 import { ConvertFrom, readSourceFile } from './convertFile';
 import { classNamesFor } from './imagenetClasses';
 import { ConvertedManifest } from './manifest';
@@ -152,23 +152,31 @@ export async function runConvertCli(argv: readonly string[], options: RunConvert
   return { args, manifest, files, verifiedWeights };
 }
 
+/** What the architecture is built at before the file is read: ImageNet's 1,000 classes, `--input-size` or 224. */
+function expectedSize(args: ConvertCliArgs): ArchModelOptions {
+  return { inputSize: args.inputSize ?? 224, classes: 1000 };
+}
+
 /**
- * Reads the file, maps and checks it, and streams the converted weights into `staging`. The file's
- * bytes are unreachable once this returns, so the reload that follows does not hold them too.
+ * Builds the architecture (then disposes it: only its topology and weight names are kept), reads the
+ * file, maps and checks it, and streams the converted weights into `staging`. The model is built
+ * before the file is read, at the size a real VGG16 file has, so that the two never take memory at
+ * the same time (it is rebuilt, with the file in memory, for other sizes). The file's bytes are
+ * unreachable once this returns, so the reload that follows does not hold them too.
  */
 function convertInto(staging: string, args: ConvertCliArgs, log: (line: string) => void, options: RunConvertCliOptions) {
+  const expected = expectedSize(args);
+  let model = describeArchModel(args.arch, expected, options.build);
   const bytes = readModelFile(args.file);
   const { net, source, preprocessing } = readSourceFile(bytes, { from: args.from, fileName: path.basename(args.file), meanBgr: args.meanBgr });
   log(`read ${args.file}: ${args.from} (${net.layout}), ${bytes.length} bytes, sha256 ${source.sha256}`);
-  const empty = buildEmptyModel(net, args.arch, { inputSize: args.inputSize, build: options.build });
-  let topology: object;
-  try {
-    topology = empty.model.toJSON(null, false) as object;
-  } finally {
-    empty.model.dispose(); // only its topology and weight order are needed: the values come from the file
+  const plan = planConversion(net, args.arch, args.inputSize);
+  if (plan.inputSize !== expected.inputSize || plan.weights.classes !== expected.classes) {
+    model = describeArchModel(args.arch, { inputSize: plan.inputSize, classes: plan.weights.classes }, options.build);
   }
+  const fill = matchWeights(model, plan.weights);
   let params = 0;
-  for (const layer of empty.weights.layers) {
+  for (const layer of plan.weights.layers) {
     params += layer.kernel.shape.reduce((a, b) => a * b, 1) + layer.bias.shape[0];
     const rename = layer.sourceName === layer.name ? '' : ` ← ${layer.sourceName}`;
     const grouped = layer.groups > 1 ? ` (${layer.groups} groups, expanded)` : '';
@@ -177,13 +185,13 @@ function convertInto(staging: string, args: ConvertCliArgs, log: (line: string) 
   log(`${args.arch}: ${params} parameters`);
   return writeConvertedFiles(
     staging,
-    topology,
-    empty.fill,
+    model.topology,
+    fill,
     {
       name: args.name,
       arch: args.arch,
-      classes: classNamesFor(empty.weights.classes),
-      inputSize: empty.inputSize,
+      classes: classNamesFor(plan.weights.classes),
+      inputSize: plan.inputSize,
       preprocessing,
       source,
     },

@@ -40,42 +40,80 @@ export interface ModelWeight {
   values(): Float32Array;
 }
 
-/** A model of the architecture, built (randomly initialised) but not yet filled, with what will fill it. */
-export interface EmptyModel extends ConvertedModel {
-  /** Every weight of `model`, in `model.weights` order, matched to the file's. */
-  readonly fill: readonly ModelWeight[];
+/** What the converters need of a built model: its topology, and its weights by layer and in order. */
+export interface ModelDescription {
+  /** `model.toJSON(null, false)`: the `modelTopology` of model.json. */
+  readonly topology: object;
+  /** Layers that carry weights, with their weights (`name`: unique variable name; `originalName`: model.json's). */
+  readonly layers: ReadonlyArray<{ readonly name: string; readonly weights: readonly VariableInfo[] }>;
+  /** Every weight in `model.weights` order. */
+  readonly weights: readonly VariableInfo[];
+}
+
+/** A model variable's names and shape. */
+export interface VariableInfo {
+  readonly name: string;
+  readonly originalName: string;
+  readonly shape: readonly number[];
+}
+
+/** The {@link ModelDescription} of a built model. */
+export function describeModel(model: tf.LayersModel): ModelDescription {
+  const info = (w: tf.LayerVariable): VariableInfo => ({ name: w.name, originalName: w.originalName, shape: w.shape as number[] });
+  return {
+    topology: model.toJSON(null, false) as object,
+    layers: model.layers.filter((l) => l.weights.length > 0).map((l) => ({ name: l.name, weights: l.weights.map(info) })),
+    weights: model.weights.map(info),
+  };
 }
 
 /**
- * Maps `net` onto `arch`, builds an empty model of that architecture sized from the file, and matches
- * every weight of the model to the file's, checking every shape (nothing is read from the file yet).
- * The caller disposes `model`.
- *
- * @throws Error for missing or surplus layers, wrong shapes (see {@link mapWeights}), an `inputSize`
- *   that contradicts fc6, or a built model whose weight layers or shapes differ from the file's.
+ * Builds the model of `arch` at `options`' size, describes it and disposes it at once: only its
+ * topology and the names and shapes of its weights are kept (the values will come from the file).
  */
-export function buildEmptyModel(net: SourceNet, arch: ConvertArch, options: ConvertToModelOptions = {}): EmptyModel {
-  const weights = mapWeights(net, arch);
-  const inputSize = resolveInputSize(weights, options.inputSize);
-  const build = options.build ?? buildArchModel;
-  const model = build(arch, { inputSize, classes: weights.classes });
+export function describeArchModel(
+  arch: ConvertArch,
+  options: ArchModelOptions,
+  build: (arch: ConvertArch, options: ArchModelOptions) => tf.LayersModel = buildArchModel,
+): ModelDescription {
+  const model = build(arch, options);
   try {
-    return { model, weights, inputSize, fill: matchWeights(model, weights) };
-  } catch (error) {
+    return describeModel(model);
+  } finally {
     model.dispose();
-    throw error;
   }
+}
+
+/** How a file maps onto an architecture, from its shapes alone ({@link mapWeights} + the input size). */
+export interface ConversionPlan {
+  readonly weights: MappedWeights;
+  readonly inputSize: number;
+}
+
+/**
+ * Maps `net` onto `arch` and settles the input size (nothing is read from the file but shapes).
+ *
+ * @throws Error for missing or surplus layers, wrong shapes or wiring (see {@link mapWeights}), and an
+ *   `inputSize` that contradicts fc6.
+ */
+export function planConversion(net: SourceNet, arch: ConvertArch, inputSize?: number): ConversionPlan {
+  const weights = mapWeights(net, arch);
+  return { weights, inputSize: resolveInputSize(weights, inputSize) };
 }
 
 /**
  * Maps `net` onto `arch` and returns a new model of that architecture holding its weights, filled
  * one layer at a time (each weight's values exist once, while it is set).
  *
- * @throws as {@link buildEmptyModel}.
+ * @throws Error for missing or surplus layers, wrong shapes (see {@link mapWeights}), an `inputSize`
+ *   that contradicts fc6, or a built model whose weight layers or shapes differ from the file's.
  */
 export function convertToModel(net: SourceNet, arch: ConvertArch, options: ConvertToModelOptions = {}): ConvertedModel {
-  const { model, weights, inputSize, fill } = buildEmptyModel(net, arch, options);
+  const { weights, inputSize } = planConversion(net, arch, options.inputSize);
+  const build = options.build ?? buildArchModel;
+  const model = build(arch, { inputSize, classes: weights.classes });
   try {
+    const fill = matchWeights(describeModel(model), weights);
     const variables = model.weights;
     fill.forEach((weight, i) => {
       const value = tf.tensor(weight.values(), weight.shape.slice());
@@ -108,19 +146,21 @@ function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Matches each weight of `model` (a model made here) to a mapped kernel or bias, checking every shape. */
-function matchWeights(model: tf.LayersModel, weights: MappedWeights): ModelWeight[] {
+/**
+ * Matches each weight of a described model (made by the architecture's builder) to a mapped kernel
+ * or bias, checking every shape; returns them in the model's weight order.
+ *
+ * @throws Error for a weight layer of the model the file does not fill, and for a shape that differs.
+ */
+export function matchWeights(model: ModelDescription, weights: MappedWeights): ModelWeight[] {
   const mapped = new Map(weights.layers.map((l) => [l.name, l]));
-  const unfilled = model.layers.filter((l) => l.weights.length > 0 && !mapped.has(l.name)).map((l) => l.name);
+  const unfilled = model.layers.filter((l) => !mapped.has(l.name)).map((l) => l.name);
   if (unfilled.length > 0) throw new Error(`the ${weights.arch} model has weight layers the file does not fill: ${unfilled.join(', ')}`);
+  const targets = new Map(model.layers.map((l) => [l.name, l]));
   const byVariable = new Map<string, ModelWeight>();
   for (const layer of weights.layers) {
-    let target: tf.layers.Layer;
-    try {
-      target = model.getLayer(layer.name);
-    } catch {
-      throw new Error(`the ${weights.arch} model has no layer '${layer.name}'`);
-    }
+    const target = targets.get(layer.name);
+    if (target === undefined) throw new Error(`the ${weights.arch} model has no weight layer '${layer.name}'`);
     const shapes = target.weights.map((w) => w.shape);
     const given = [layer.kernel.shape, layer.bias.shape];
     if (shapes.length !== 2 || !sameShape(shapes[0], given[0]) || !sameShape(shapes[1], given[1])) {

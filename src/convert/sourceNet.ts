@@ -17,8 +17,9 @@ export const MAX_TENSOR_RANK = 8;
 export interface SourceTensor {
   readonly shape: readonly number[];
   /**
-   * Values `[start, start + count)` in the file's order (row-major in `shape`), as a new Float32Array
-   * on each call. @default all of them
+   * Values `[start, start + count)` in the file's order (row-major in `shape`) as float32: a view of
+   * the file's bytes where they are aligned float32 (read-only by contract: do not modify it), a new
+   * array otherwise. @default all of them
    */
   values(start?: number, count?: number): Float32Array;
 }
@@ -36,7 +37,8 @@ function checkedRange(size: number, start: number, count: number, shape: readonl
 
 /**
  * A {@link SourceTensor} over little-endian float32 (`width` 4) or float64 (`width` 8) bytes of a
- * file, which must hold `width × size` bytes (the readers check it); nothing is copied until read.
+ * file, which must hold `width × size` bytes (the readers check it); nothing is copied until read,
+ * and aligned float32 values are not copied at all.
  */
 export function fileTensor(shape: readonly number[], bytes: Uint8Array, width: 4 | 8): SourceTensor {
   const size = sizeOfShape(shape);
@@ -46,12 +48,13 @@ export function fileTensor(shape: readonly number[], bytes: Uint8Array, width: 4
     values(start = 0, count = size - start): Float32Array {
       checkedRange(size, start, count, shape);
       const part = bytes.subarray(start * width, (start + count) * width);
+      if (width === 4 && LITTLE_ENDIAN_HOST && part.byteOffset % 4 === 0) return new Float32Array(part.buffer, part.byteOffset, count);
       return width === 4 ? float32FromLittleEndian(part, count) : float32FromLittleEndianFloat64(part, count);
     },
   };
 }
 
-/** A {@link SourceTensor} over values already in memory (copied on each read, so callers cannot change them). */
+/** A {@link SourceTensor} over values already in memory (copied on each read). */
 export function memoryTensor(shape: readonly number[], data: Float32Array): SourceTensor {
   const size = sizeOfShape(shape);
   if (data.length !== size) throw new RangeError(`tensor [${shape.join(', ')}] has ${size} values, got ${data.length}`);
