@@ -202,8 +202,14 @@ function decodeWeight(bytes: Uint8Array, spec: tf.io.WeightsManifestEntry): tf.T
   return tf.tidy(() => tf.io.decodeWeights(own, [spec])[spec.name]);
 }
 
+/** Options of {@link loadModelFolder}. */
+export interface LoadModelFolderOptions {
+  /** Called with each weight's name (model.json's) and bytes as read from its shard, before it is assigned; throws to refuse. */
+  readonly checkWeight?: (name: string, bytes: Uint8Array) => void;
+}
+
 /** Streams one manifest group's shards into its planned weights, one weight at a time. */
-function loadGroup(dir: string, paths: readonly string[], planned: readonly PlannedWeight[], verify: VerifyFile): void {
+function loadGroup(dir: string, paths: readonly string[], planned: readonly PlannedWeight[], verify: VerifyFile, options: LoadModelFolderOptions): void {
   const files = paths.map((p) => fileInFolder(dir, p));
   const sizes = files.map((f) => fs.statSync(f).size);
   const need = planned.reduce((s, w) => s + w.bytes, 0);
@@ -215,6 +221,7 @@ function loadGroup(dir: string, paths: readonly string[], planned: readonly Plan
   try {
     for (const weight of planned) {
       const bytes = stream.read(weight.bytes);
+      options.checkWeight?.(weight.spec.name, bytes);
       if (weight.variable === undefined) continue;
       const value = decodeWeight(bytes, weight.spec);
       try {
@@ -236,7 +243,7 @@ function loadGroup(dir: string, paths: readonly string[], planned: readonly Plan
  * @throws Error naming the file: missing, not JSON, a topology that does not build, weights that do
  *   not fit the model (names, shapes, byte counts), or whatever `verify` throws.
  */
-export async function loadModelFolder(dir: string, verify: VerifyFile): Promise<tf.LayersModel> {
+export async function loadModelFolder(dir: string, verify: VerifyFile, options: LoadModelFolderOptions = {}): Promise<tf.LayersModel> {
   const json = readModelJson(dir, verify);
   const where = path.join(dir, 'model.json');
   const groups = json.weightsManifest.map((g) => {
@@ -249,7 +256,7 @@ export async function loadModelFolder(dir: string, verify: VerifyFile): Promise<
     const planned = planWeights(model, groups.flatMap((g) => g.weights), where);
     let first = 0;
     for (const group of groups) {
-      loadGroup(dir, group.paths, planned.slice(first, first + group.weights.length), verify);
+      loadGroup(dir, group.paths, planned.slice(first, first + group.weights.length), verify, options);
       first += group.weights.length;
     }
   } catch (error) {

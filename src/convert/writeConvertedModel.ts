@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadModelFolder } from '../model-folder';
+import { LoadModelFolderOptions, loadModelFolder } from '../model-folder';
 import { ConvertedManifest, ConvertedManifestInput, makeConvertedManifest } from './manifest';
 import { applyChannelPreprocessing } from './preprocessing';
 import { OpenFile, WeightToWrite, WrittenFile, WrittenModelFiles, openFileSink, replaceFolderAtomically, writeFileThrough, writeLayersModelFiles } from './writeFolder';
@@ -89,7 +89,7 @@ export interface LoadedConvertedModel {
 
 /**
  * Loads a folder written by {@link writeConvertedModel}, refusing any file whose SHA-256 differs from
- * the manifest's. The caller disposes the model.
+ * the manifest's (`options.checkWeight` also sees each weight's bytes). The caller disposes the model.
  *
  * @example
  * ```ts
@@ -98,7 +98,7 @@ export interface LoadedConvertedModel {
  * ```
  * @throws Error naming the file that is missing or does not match.
  */
-export async function loadConvertedModel(dir: string): Promise<LoadedConvertedModel> {
+export async function loadConvertedModel(dir: string, options: LoadModelFolderOptions = {}): Promise<LoadedConvertedModel> {
   const manifestFile = path.join(dir, MANIFEST_JSON);
   if (!fs.existsSync(manifestFile)) throw new Error(`${manifestFile}: no manifest.json (is this a converted model folder?)`);
   let manifest: ConvertedManifest;
@@ -112,7 +112,7 @@ export async function loadConvertedModel(dir: string): Promise<LoadedConvertedMo
     if (expected !== actual) {
       throw new Error(`${path.join(dir, file)}: SHA-256 ${actual} does not match the manifest's ${expected ?? '(not listed)'}`);
     }
-  });
+  }, options);
   const preprocess = (rgb: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D =>
     applyChannelPreprocessing(manifest.preprocessing, rgb, manifest.inputSize[0]);
   return { model, manifest, preprocess };
