@@ -18,7 +18,9 @@
  *    shard's SHA-256 is computed; the caller's `verify` sees each file's hash. On any failure the model
  *    is disposed.
  *
- * Peak memory is the model plus its largest weight (not the folder twice plus the model).
+ * Peak memory is the model plus its largest weight (not the folder twice plus the model): the
+ * zero-initialised variables are JS arrays whose pages are never touched, and each weight is handed
+ * to the backend as it is loaded.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -193,6 +195,16 @@ class ShardStream {
   }
 }
 
+/**
+ * Makes the backend take its own copy of a variable now. tfjs-node keeps a tensor made from a JS array
+ * as that array until an op first reads it; the first forward pass would then copy every weight while
+ * all the arrays are still alive (the weights twice in memory). One op per weight, as it is loaded,
+ * lets each array go at once.
+ */
+function materialize(variable: tf.LayerVariable): void {
+  tf.tidy(() => tf.sum(variable.read()).dataSync());
+}
+
 /** One weight's tensor from its bytes: a view for plain float32 (no copy), tfjs' decoder otherwise. */
 function decodeWeight(bytes: Uint8Array, spec: tf.io.WeightsManifestEntry): tf.Tensor {
   if (spec.dtype === 'float32' && spec.quantization === undefined && bytes.byteOffset % 4 === 0) {
@@ -226,6 +238,7 @@ function loadGroup(dir: string, paths: readonly string[], planned: readonly Plan
       const value = decodeWeight(bytes, weight.spec);
       try {
         weight.variable.write(value);
+        materialize(weight.variable);
       } finally {
         value.dispose();
       }

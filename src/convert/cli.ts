@@ -168,6 +168,7 @@ function expectedSize(args: ConvertCliArgs): ArchModelOptions {
 function convertInto(staging: string, args: ConvertCliArgs, log: (line: string) => void, options: RunConvertCliOptions) {
   const expected = expectedSize(args);
   let model = describeArchModel(args.arch, expected, options.build);
+  releaseUnreachable(); // the built model's random weights were JS arrays (tfjs' initializers): free them before reading
   const bytes = readModelFile(args.file);
   const { net, source, preprocessing } = readSourceFile(bytes, { from: args.from, fileName: path.basename(args.file), meanBgr: args.meanBgr });
   log(`read ${args.file}: ${args.from} (${net.layout}), ${bytes.length} bytes, sha256 ${source.sha256}`);
@@ -231,8 +232,8 @@ async function verifyReloaded(dir: string, written: ReadonlyMap<string, string>,
 }
 
 /**
- * Lets V8 free what is unreachable now — the source file's bytes, about as large as the weights —
- * before the reload allocates the model again. Only where `gc` is exposed (`npm run convert` runs
+ * Lets V8 free what is unreachable now — the disposed model's initial weights, or the source file's
+ * bytes, each about as large as the weights — before the next phase allocates as much again. Only where `gc` is exposed (`npm run convert` runs
  * `tsx --expose-gc`); elsewhere V8 frees it in its own time.
  */
 function releaseUnreachable(): void {
