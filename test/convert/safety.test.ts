@@ -190,6 +190,28 @@ describe('a failed write', () => {
     expect(fs.readdirSync(tmp).filter((f) => f.includes('writing'))).toEqual([]);
   });
 
+  it('is caught by the read-back when the disk returns other bytes than those written', async () => {
+    const out = path.join(tmp, 'corrupted');
+    const corrupting: OpenFile = (file) => {
+      const sink = openFileSink(file);
+      if (path.basename(file) !== 'weights.bin') return sink;
+      let first = true;
+      return {
+        write(bytes) {
+          const copy = Uint8Array.from(bytes);
+          if (first && copy.length > 0) copy[0] ^= 1;
+          first = false;
+          sink.write(copy);
+        },
+        close: () => sink.close(),
+      };
+    };
+    await expect(runConvertCli(['--from', 'caffe', caffeFile, '--arch', 'vgg16', '--out', out], { ...quiet, openFile: corrupting })).rejects.toThrow(
+      /weights\.bin: SHA-256 [0-9a-f]{64} does not match the manifest's [0-9a-f]{64}/,
+    );
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it('never replaces a folder that is not a model folder, even with --force', async () => {
     const out = path.join(tmp, 'not-a-model');
     fs.mkdirSync(out);
