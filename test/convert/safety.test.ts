@@ -207,7 +207,7 @@ describe('a failed write', () => {
       };
     };
     await expect(runConvertCli(['--from', 'caffe', caffeFile, '--arch', 'vgg16', '--out', out], { ...quiet, openFile: corrupting })).rejects.toThrow(
-      /weights\.bin: SHA-256 [0-9a-f]{64} does not match the manifest's [0-9a-f]{64}/,
+      /\.writing-[^/]+\/weights\.bin: weight conv1_1\/kernel does not hold the bytes written/,
     );
     expect(fs.existsSync(out)).toBe(false);
   });
