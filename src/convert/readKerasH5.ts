@@ -19,13 +19,13 @@
 import { checkHdf5Header } from './hdf5Header';
 import { KERAS_WEIGHTS_MEMBER, isZipArchive, storedZipMember } from './kerasArchive';
 import { checkHdf5Structure } from './hdf5Structure';
+import { kerasConfigGraph } from './kerasGraph';
 import {
   SourceLayer,
   SourceNet,
   SourceTensor,
   checkedElementCount,
-  float32FromLittleEndian,
-  float32FromLittleEndianFloat64,
+  fileTensor,
 } from './sourceNet';
 
 /** The parts of jsfive 0.4.2 used here (it ships no type declarations). */
@@ -59,15 +59,38 @@ const CONTIGUOUS_LAYOUT = 1;
 export function readKerasH5(file: Uint8Array, fileName = 'h5'): SourceNet {
   const inArchive = isZipArchive(file);
   const bytes = inArchive ? storedZipMember(file, KERAS_WEIGHTS_MEMBER, fileName) : file;
+  const archiveConfig = inArchive ? archiveModelConfig(file, fileName) : undefined;
   if (inArchive) fileName = `${fileName}:${KERAS_WEIGHTS_MEMBER}`;
   const superblock = checkHdf5Header(bytes, fileName);
   checkHdf5Structure(bytes, superblock, fileName);
   // Every jsfive step below is guarded with a message naming it; this outer guard catches the rest
   // (jsfive throws bare strings from deep inside attribute and dataspace parsing).
-  return guard(() => readKerasLayout(bytes, fileName), fileName, 'reading the Keras layout');
+  const net = guard(() => readKerasLayout(bytes, fileName), fileName, 'reading the Keras layout');
+  const graph = kerasConfigGraph(archiveConfig ?? net.config);
+  return { format: net.format, layout: net.layout, layers: net.layers, ...(graph ? { graph } : {}) };
 }
 
-function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
+/** The parsed `config.json` of a `.keras` archive, or undefined when it is absent, compressed or not JSON. */
+function archiveModelConfig(file: Uint8Array, fileName: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(storedZipMember(file, 'config.json', fileName)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON attribute (a whole-model file's `model_config`), or undefined. */
+function jsonAttribute(node: JsfiveNode, name: string): unknown {
+  const text = attrStrings(node, name)?.[0];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet & { readonly config?: unknown } {
   const root = openHdf5(bytes, fileName);
   const reader = new DatasetReader(bytes, fileName);
   const rootKeys = guard(() => root.keys ?? [], fileName, 'listing the root group');
@@ -76,7 +99,8 @@ function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
   }
   if (rootKeys.includes('model_weights')) {
     const group = guard(() => root.get('model_weights'), fileName, 'opening model_weights');
-    return { format: 'keras', layout: 'keras-h5-model', layers: readLegacyLayers(group, reader, fileName) };
+    const config = guard(() => jsonAttribute(root, 'model_config'), fileName, 'reading model_config');
+    return { format: 'keras', layout: 'keras-h5-model', layers: readLegacyLayers(group, reader, fileName), config };
   }
   if (rootKeys.includes('layers')) {
     return { format: 'keras', layout: 'keras3', layers: readKeras3Layers(root, reader, fileName) };
@@ -90,8 +114,11 @@ function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
 function openHdf5(bytes: Uint8Array, fileName: string): JsfiveNode {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const jsfive = require('jsfive') as JsfiveModule;
+  // jsfive reads a whole ArrayBuffer from its byte 0. A view into a larger buffer (the member of a
+  // .keras archive, a pooled Node Buffer) is copied out with ArrayBuffer.prototype.slice, which always
+  // copies: a Node Buffer's own slice() would return a view of the whole archive again.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  const buffer = whole ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+  const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   return guard(() => new jsfive.File(buffer, fileName), fileName, 'opening the HDF5 structure');
 }
 
@@ -173,9 +200,7 @@ class DatasetReader {
       throw new KerasH5Error(`${what}: its data address ${dataOffset} is outside the ${this.bytes.length}-byte file`);
     }
     const count = checkedElementCount(shape, width, this.bytes.length - dataOffset, what);
-    const payload = this.bytes.subarray(dataOffset, dataOffset + count * width);
-    const data = width === 4 ? float32FromLittleEndian(payload, count) : float32FromLittleEndianFloat64(payload, count);
-    return { shape: shape.slice(), data };
+    return fileTensor(shape, this.bytes.subarray(dataOffset, dataOffset + count * width), width === 4 ? 4 : 8);
   }
 }
 
