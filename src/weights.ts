@@ -11,6 +11,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { isModelLocation, loadModelLocation } from './convert/loadModelFolder';
 
 /** Names of the models shipped in `weights/`. */
 export const SHIPPED_MODELS = ['cam-default', 'gradcam-default'] as const;
@@ -27,7 +28,8 @@ export interface Preprocessing {
   readonly colorSpace: 'RGB' | 'BGR';
   readonly layout: 'NHWC';
   readonly resize: 'bilinear';
-  readonly scale: number;
+  /** One factor, or one per channel in `colorSpace` order (e.g. 1 / (255 · std) for PyTorch-style models). */
+  readonly scale: number | readonly [number, number, number];
   /** Added after scaling: one number, or one per channel in `colorSpace` order (e.g. −mean BGR). */
   readonly offset: number | readonly [number, number, number];
 }
@@ -74,6 +76,12 @@ export interface LoadedModel {
 export interface LoadOptions {
   /** Folder holding one sub-folder per model. @default the repository's `weights/` */
   readonly weightsDir?: string;
+  /** A folder without manifest.json (tensorflowjs_converter's output): how to prepare its input. */
+  readonly preprocessing?: Preprocessing;
+  /** A folder without manifest.json whose model accepts any input size: the side to resize to. */
+  readonly inputSize?: number;
+  /** A folder without manifest.json: class names, one per output. @default ImageNet's for 1,000 outputs */
+  readonly classes?: readonly string[];
 }
 
 /** The folder `weights/` of this repository. */
@@ -213,7 +221,7 @@ export function makePreprocess(manifest: WeightsManifest): LoadedModel['preproce
       }
       if (x.shape[1] !== h || x.shape[2] !== w) x = tf.image.resizeBilinear(x, [h, w]);
       if (colorSpace === 'BGR') x = tf.reverse(x, -1);
-      return x.mul(scale).add(typeof offset === 'number' ? offset : tf.tensor1d([...offset])) as tf.Tensor4D;
+      return x.mul(typeof scale === 'number' ? scale : tf.tensor1d([...scale])).add(typeof offset === 'number' ? offset : tf.tensor1d([...offset])) as tf.Tensor4D;
     });
 }
 
@@ -224,7 +232,7 @@ export function makePreprocess(manifest: WeightsManifest): LoadedModel['preproce
  */
 export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale: number; readonly offset: number } {
   const { scale, offset, colorSpace } = manifest.preprocessing;
-  if (colorSpace !== 'RGB' || typeof offset !== 'number') {
+  if (colorSpace !== 'RGB' || typeof offset !== 'number' || typeof scale !== 'number') {
     throw new RangeError(`model '${manifest.name}' expects ${colorSpace} with per-channel offsets: prepare its inputs with preprocess()`);
   }
   return { scale, offset };
@@ -232,7 +240,10 @@ export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale
 
 /**
  * Loads the shipped model `name` from `weights/<name>/` with no network: verifies the SHA-256 of
- * `model.json` and of each weight shard against `manifest.json`, then builds the model.
+ * `model.json` and of each weight shard against `manifest.json`, then builds the model. `name` may
+ * also be a folder or `model.json` path, or an http(s) URL, of any tfjs layers model (converted here
+ * or by tensorflowjs_converter; without manifest.json, give `options.preprocessing`): see
+ * {@link loadModelLocation}.
  *
  * @example
  * ```ts
@@ -242,6 +253,8 @@ export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale
  * @throws Error naming the file when a hash does not match, a file is missing or not in the manifest.
  */
 export async function load(name: ShippedModelName | string, options: LoadOptions = {}): Promise<LoadedModel> {
+  // A path or URL (not a bare name): any tfjs layers folder, model.json, or http(s) URL of one.
+  if (isModelLocation(name)) return loadModelLocation(name, options);
   const dir = path.join(options.weightsDir ?? defaultWeightsDir(), name);
   if (!fs.existsSync(dir)) {
     throw new Error(`no model '${name}' in ${path.dirname(dir)} (shipped: ${SHIPPED_MODELS.join(', ')})`);

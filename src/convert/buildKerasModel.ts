@@ -84,11 +84,12 @@ function fillWeights(model: tf.LayersModel, file: KerasModelFile, translated: Tr
     const matched = matchWeights(targets, sources, kerasClass, what);
     const values = matched.map((source, i) => {
       const target = targets[i];
-      if (!sameShape(source.shape, target.shape, translated.normalizations.has(layer.name))) {
+      const shape = target.shape as number[];
+      if (!sameShape(source.shape, shape, translated.normalizations.has(layer.name))) {
         throw new Error(`${what}: weight '${target.originalName}' has shape [${target.shape.join(', ')}] in the configuration but [${source.shape.join(', ')}] in the file (${source.path})`);
       }
-      assigned.push({ layer: layer.name, className: kerasClass, name: target.originalName, shape: target.shape.slice(), from: source.path });
-      return tf.tensor(source.data, target.shape);
+      assigned.push({ layer: layer.name, className: kerasClass, name: target.originalName, shape: shape.slice(), from: source.path });
+      return tf.tensor(source.data, shape);
     });
     layer.setWeights(values);
     tf.dispose(values);

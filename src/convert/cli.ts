@@ -16,6 +16,9 @@ import * as tf from '@tensorflow/tfjs';
 import { ArchModelOptions, ConvertArch, parseConvertArch } from './architectures';
 import { ConvertFrom, convertFile } from './convertFile';
 import { ConvertedManifest } from './manifest';
+import { AutoConvertedManifest } from './convertKerasModel';
+import { PreprocessMode, parsePreprocessMode } from './kerasPreprocessing';
+import { runAutoConvert } from './autoConvertCli';
 import { MAX_MODEL_FILE_BYTES } from './sourceNet';
 import { WrittenFile, loadConvertedModel, writeConvertedModel } from './writeConvertedModel';
 
@@ -23,7 +26,12 @@ import { WrittenFile, loadConvertedModel, writeConvertedModel } from './writeCon
 export interface ConvertCliArgs {
   readonly from: ConvertFrom;
   readonly file: string;
-  readonly arch: ConvertArch;
+  /** `auto` (the default): the file's own model configuration (Keras `.h5` / `.keras`). */
+  readonly arch: ConvertArch | 'auto';
+  /** `--arch auto`: the input convention (default: known from a keras.applications name). */
+  readonly preprocess?: PreprocessMode;
+  /** `--arch auto`: a text file with one class name per line. */
+  readonly classesFile?: string;
   readonly out: string;
   readonly name: string;
   readonly inputSize?: number;
@@ -33,10 +41,12 @@ export interface ConvertCliArgs {
 
 /** The usage text. */
 export const CONVERT_USAGE =
-  'usage: npm run convert -- --from caffe|keras <file> --arch vgg16|vgg16-gap --out weights/<name>\n' +
+  'usage: npm run convert -- [--from keras] <model.h5|model.keras> [--arch auto] --out weights/<name>\n' +
+  '                          [--preprocess caffe|tf|torch|none] [--classes names.txt] [--input-size N] [--name NAME] [--force]\n' +
+  '       npm run convert -- --from caffe|keras <file> --arch vgg16|vgg16-gap --out weights/<name>\n' +
   '                          [--input-size N] [--mean B,G,R] [--name NAME] [--force]';
 
-const VALUE_FLAGS = ['--from', '--arch', '--out', '--input-size', '--mean', '--name', '--file'];
+const VALUE_FLAGS = ['--from', '--arch', '--out', '--input-size', '--mean', '--name', '--file', '--preprocess', '--classes'];
 
 /**
  * Parses the arguments (after `--`).
@@ -60,10 +70,12 @@ export function parseConvertArgs(argv: readonly string[]): ConvertCliArgs {
   }
   if (values.has('file')) positional.unshift(values.get('file')!);
   if (positional.length !== 1) throw usageError(positional.length === 0 ? 'no input file given' : `more than one input file: ${positional.join(', ')}`);
-  const from = values.get('--from');
+  const archText = values.get('--arch') ?? 'auto';
+  const auto = archText.trim().toLowerCase() === 'auto';
+  const from = values.get('--from') ?? (auto ? 'keras' : undefined);
   if (from !== 'caffe' && from !== 'keras') throw usageError(`--from must be caffe or keras, got ${from ?? 'nothing'}`);
-  const archText = values.get('--arch');
-  if (archText === undefined) throw usageError('--arch is required');
+  if (auto && from === 'caffe') throw usageError('a .caffemodel holds no model configuration: --from caffe needs --arch vgg16|vgg16-gap');
+  if (!auto && (values.has('--preprocess') || values.has('--classes'))) throw usageError('--preprocess and --classes apply to --arch auto only');
   const out = values.get('--out');
   if (out === undefined) throw usageError('--out is required');
   const sizeText = values.get('--input-size');
@@ -80,7 +92,9 @@ export function parseConvertArgs(argv: readonly string[]): ConvertCliArgs {
   return {
     from,
     file: positional[0],
-    arch: parseConvertArch(archText),
+    arch: auto ? 'auto' : parseConvertArch(archText),
+    preprocess: values.has('--preprocess') ? parsePreprocessMode(values.get('--preprocess')!) : undefined,
+    classesFile: values.get('--classes'),
     out,
     name: values.get('--name') ?? path.basename(path.resolve(out)),
     inputSize,
@@ -115,7 +129,7 @@ export interface RunConvertCliOptions {
 /** What {@link runConvertCli} did. */
 export interface ConvertCliResult {
   readonly args: ConvertCliArgs;
-  readonly manifest: ConvertedManifest;
+  readonly manifest: ConvertedManifest | AutoConvertedManifest;
   readonly files: readonly WrittenFile[];
   /** Largest |difference| between the reloaded folder's output and the converted model's, on a fixed input. */
   readonly reloadMaxDiff: number;
@@ -135,9 +149,11 @@ export async function runConvertCli(argv: readonly string[], options: RunConvert
   }
   const started = Date.now();
   const bytes = readModelFile(args.file);
+  if (args.arch === 'auto') return runAutoConvert(args, bytes, log, started);
+  const arch = args.arch;
   const converted = convertFile(bytes, {
     from: args.from,
-    arch: args.arch,
+    arch,
     fileName: path.basename(args.file),
     inputSize: args.inputSize,
     meanBgr: args.meanBgr,
@@ -155,7 +171,7 @@ export async function runConvertCli(argv: readonly string[], options: RunConvert
     if (converted.weights.ignored.length > 0) log(`  ignored (no place in ${args.arch}): ${converted.weights.ignored.join(', ')}`);
     const { manifest, files } = await writeConvertedModel(converted.model, args.out, {
       name: args.name,
-      arch: args.arch,
+      arch,
       classes: converted.classes,
       inputSize: converted.inputSize,
       preprocessing: converted.preprocessing,
