@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { guidedActivation, guidedRelu, guidedRelu6 } from './guided-relu';
-import { unfusedCall } from './unfused';
+import { tapeSafeCall, unfusedCall } from './unfused';
 
 /** A tfjs layer as seen by the plumbing. */
 export type Layer = tf.layers.Layer;
@@ -204,7 +204,7 @@ function tapedCall(layer: Layer, softmaxDense: Layer | undefined): LayerCall | u
     return unfusedCall(layer, IDENTITY, linear) ?? linear;
   }
   const activation = activationOf(layer);
-  if (activation === undefined) return undefined;
+  if (activation === undefined) return tapeSafeCall(layer);
   return unfusedCall(layer, (x) => activation.apply(x), applyLayer(layer));
 }
 
