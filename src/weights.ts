@@ -11,7 +11,6 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { isModelLocation, loadModelLocation } from './convert/loadModelFolder';
 
 /** Names of the models shipped in `weights/`. */
 export const SHIPPED_MODELS = ['cam-default', 'gradcam-default'] as const;
@@ -243,7 +242,7 @@ export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale
  * `model.json` and of each weight shard against `manifest.json`, then builds the model. `name` may
  * also be a folder or `model.json` path, or an http(s) URL, of any tfjs layers model (converted here
  * or by tensorflowjs_converter; without manifest.json, give `options.preprocessing`): see
- * {@link loadModelLocation}.
+ * `loadModelLocation` (src/convert/loadModelFolder.ts).
  *
  * @example
  * ```ts
@@ -254,6 +253,8 @@ export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale
  */
 export async function load(name: ShippedModelName | string, options: LoadOptions = {}): Promise<LoadedModel> {
   // A path or URL (not a bare name): any tfjs layers folder, model.json, or http(s) URL of one.
+  // (Imported here: a static import would make a cycle, which tslab's module loader cannot follow.)
+  const { isModelLocation, loadModelLocation } = await import('./convert/loadModelFolder');
   if (isModelLocation(name)) return loadModelLocation(name, options);
   const dir = path.join(options.weightsDir ?? defaultWeightsDir(), name);
   if (!fs.existsSync(dir)) {

@@ -370,7 +370,7 @@ export function runSteps(steps: readonly Step[], memo: Memo, calls: ReadonlyMap<
 }
 
 /** The class names of convolutional layers that {@link defaultLayerName} picks from. */
-const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
+export const CONV_CLASSES: ReadonlySet<string> = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
 
 /**
  * Positions in `steps` after which every later step depends on that step's output alone: a tensor
@@ -378,7 +378,7 @@ const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'C
  * topological order, step k is a cut exactly when, once it has run, its output is the only value
  * still to be read by a later step.
  */
-function cutPositions(plan: ModelPlan): Set<number> {
+export function cutPositions(plan: ModelPlan): Set<number> {
   const remaining = new Map(plan.consumers);
   const live = new Set<number>();
   const cuts = new Set<number>();
