@@ -79,6 +79,7 @@ const CASES: ReadonlyArray<readonly [string, string, string]> = [
   ['inceptionv3', 'inceptionv3.keras', 'mixed10'],
   ['nested', 'nested.h5', 'sep'],
   ['nested', 'nested.keras', 'sep'],
+  ['nested', 'nested_keras2.h5', 'sep'],
 ];
 
 describe('--arch auto reproduces Keras', () => {
