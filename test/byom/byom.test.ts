@@ -16,6 +16,7 @@ import { runConvertCli } from '../../src/convert/cli';
 import { NoModelConfigError, convertKerasModel } from '../../src/convert/convertKerasModel';
 import { storedZipMember } from '../../src/convert/kerasArchive';
 import { readKerasModelFile } from '../../src/convert/kerasModelFile';
+import { cam } from '../../src/cam/cam';
 import { gradCam } from '../../src/cam/grad-cam';
 import { classScores } from '../../src/model/forward';
 import { defaultLayerName } from '../../src/model/graph';
@@ -120,6 +121,33 @@ describe('--arch auto reproduces Keras', () => {
     await expect(convertKerasModel(fs.readFileSync(path.join(FIXTURES, 'nested.keras')), { fileName: 'nested.keras' })).rejects.toThrow(
       /model 'user_model' is not a keras.applications network.*--preprocess caffe\|tf\|torch\|none/,
     );
+  });
+});
+
+describe('a trained Keras Sequential (the shipped cam-default rebuilt in Keras 3 with Rescaling inside)', () => {
+  it('reproduces Keras and the shipped tfjs model on x / 255, and gives the same CAM', async () => {
+    const ref = reference('cam_default');
+    const out = path.join(tmp, 'cam-default-keras');
+    const result = await runConvertCli(
+      [path.join(FIXTURES, 'cam_default.keras'), '--out', out, '--preprocess', 'none', '--classes', path.join(FIXTURES, 'cam_default_classes.txt')],
+      { log: () => undefined },
+    );
+    expect(result.manifest.classes[0]).toBe('cat');
+    const converted = await load(out);
+    const shipped = await load('cam-default');
+    const pixels = tf.tidy(() => fixedInput(ref.inputSize).add(100) as tf.Tensor4D);
+    const scaled = tf.tidy(() => pixels.div(255) as tf.Tensor4D);
+    const ours = classScores(converted.model, pixels);
+    const theirs = classScores(shipped.model, scaled);
+    expect(relativeError(ours.dataSync(), ref.logits)).toBeLessThan(1e-4);
+    expect(relativeError(ours.dataSync(), Array.from(theirs.dataSync()))).toBeLessThan(1e-5);
+    expect(converted.manifest.layers.lastConv).toBe('cam_conv');
+    const [a] = await cam(converted.model, pixels, { target: 3 });
+    const [b] = await cam(shipped.model, scaled, { target: 3 });
+    expect(maxAbsDiff(a.data, b.data)).toBeLessThan(1e-5);
+    tf.dispose([pixels, scaled, ours, theirs]);
+    converted.model.dispose();
+    shipped.model.dispose();
   });
 });
 
