@@ -2,7 +2,8 @@
  * npm run convert -- --from caffe|keras <file> --arch vgg16|vgg16-gap --out weights/<name>
  *
  * Converts a Caffe .caffemodel or a Keras .h5 into a tfjs layers folder with manifest.json
- * (see src/convert/cli.ts). Starts the fastest backend first (WSOL_BACKEND forces one).
+ * (see src/convert/cli.ts). Starts the fastest backend first (WSOL_BACKEND forces one). `npm run convert`
+ * runs it with `tsx --expose-gc`, so that the source file's bytes are freed before the folder is reloaded.
  */
 import { initBackend } from '../src/backend';
 import { parseConvertArgs, runConvertCli } from '../src/convert/cli';

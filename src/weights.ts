@@ -11,6 +11,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { fileInFolder, loadModelFolder } from './model-folder';
 
 /** Names of the models shipped in `weights/`. */
 export const SHIPPED_MODELS = ['cam-default', 'gradcam-default'] as const;
@@ -73,8 +74,10 @@ export interface LoadedModel {
 
 /** Options of {@link load}. */
 export interface LoadOptions {
-  /** Folder holding one sub-folder per model. @default the repository's `weights/` */
+  /** Folder holding one sub-folder per model, where a bare name is looked up. @default the repository's `weights/` */
   readonly weightsDir?: string;
+  /** Folder a relative folder path (`./my-model`, `weights/vgg16`) is resolved from. @default process.cwd() */
+  readonly baseDir?: string;
   /** A folder without manifest.json (tensorflowjs_converter's output): how to prepare its input. */
   readonly preprocessing?: Preprocessing;
   /** A folder without manifest.json whose model accepts any input size: the side to resize to. */
@@ -93,7 +96,9 @@ export function sha256(bytes: Uint8Array): string {
   return crypto.createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The bytes as an ArrayBuffer of their own: the underlying one when they fill it (no copy), else a copy. */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
@@ -153,22 +158,25 @@ export function readModelArtifacts(dir: string, check: (file: string, bytes: Uin
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
     weightSpecs,
-    weightData: tf.io.concatenateArrayBuffers(shards),
+    weightData: shards.length === 1 ? shards[0] : tf.io.concatenateArrayBuffers(shards),
   };
 }
 
 function readFileOrThrow(dir: string, file: string): Uint8Array {
-  const full = path.join(dir, file);
-  if (path.relative(dir, full).startsWith('..')) throw new Error(`${file}: path leaves the model folder ${dir}`);
-  if (!fs.existsSync(full)) throw new Error(`${full}: file not found`);
-  return new Uint8Array(fs.readFileSync(full));
+  // A Node Buffer is a Uint8Array: no copy.
+  return fs.readFileSync(fileInFolder(dir, file));
 }
 
 /** Reads and checks `manifest.json` of the model folder `dir`. */
 export function readManifest(dir: string): WeightsManifest {
   const file = path.join(dir, 'manifest.json');
   if (!fs.existsSync(file)) throw new Error(`${file}: no manifest.json (is this a shipped model folder?)`);
-  const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as WeightsManifest;
+  let manifest: WeightsManifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as WeightsManifest;
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
   for (const key of ['classes', 'inputSize', 'preprocessing', 'files'] as const) {
     if (manifest[key] === undefined) throw new Error(`${file}: the field '${key}' is missing`);
   }
@@ -176,16 +184,23 @@ export function readManifest(dir: string): WeightsManifest {
 }
 
 /**
+ * Checks the SHA-256 `actual` of `file` against the hash the manifest records.
+ * @throws Error naming the file, the expected and the actual hash.
+ */
+export function verifyFileHash(manifest: WeightsManifest, dir: string, file: string, actual: string): void {
+  const expected = manifest.files[file];
+  if (expected === undefined) throw new Error(`${path.join(dir, file)}: not listed in manifest.json, refusing to load it`);
+  if (actual !== expected) {
+    throw new Error(`${path.join(dir, file)}: SHA-256 mismatch (manifest ${expected}, file ${actual}); refusing to load a modified file`);
+  }
+}
+
+/**
  * Checks `bytes` of `file` against the hash the manifest records.
  * @throws Error naming the file, the expected and the actual hash.
  */
 export function verifyFile(manifest: WeightsManifest, dir: string, file: string, bytes: Uint8Array): void {
-  const expected = manifest.files[file];
-  if (expected === undefined) throw new Error(`${path.join(dir, file)}: not listed in manifest.json, refusing to load it`);
-  const actual = sha256(bytes);
-  if (actual !== expected) {
-    throw new Error(`${path.join(dir, file)}: SHA-256 mismatch (manifest ${expected}, file ${actual}); refusing to load a modified file`);
-  }
+  verifyFileHash(manifest, dir, file, sha256(bytes));
 }
 
 function pixelsToTensor(input: RgbPixels): tf.Tensor4D {
@@ -237,31 +252,61 @@ export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale
   return { scale, offset };
 }
 
+/** True for a `name` that is a folder path rather than the name of a folder in `weights/`. */
+function isFolderPath(name: string): boolean {
+  return path.isAbsolute(name) || name.startsWith('.') || name.includes('/') || name.includes(path.sep);
+}
+
 /**
- * Loads the shipped model `name` from `weights/<name>/` with no network: verifies the SHA-256 of
- * `model.json` and of each weight shard against `manifest.json`, then builds the model. `name` may
- * also be a folder or `model.json` path, or an http(s) URL, of any tfjs layers model (converted here
- * or by tensorflowjs_converter; without manifest.json, give `options.preprocessing`): see
- * `loadModelLocation` (src/convert/loadModelFolder.ts).
+ * The folder {@link load} reads for `name`: an absolute path as it is; a relative path (one with a
+ * `/`, or starting with `.`) from `options.baseDir` (the working directory: in a notebook, the folder
+ * the kernel was started in); a bare name in `options.weightsDir` (the repository's `weights/`).
+ *
+ * @throws Error saying where it looked, when that folder does not exist or is not a folder.
+ */
+export function resolveModelFolder(name: string, options: LoadOptions = {}): string {
+  if (typeof name !== 'string' || name.trim() === '') throw new TypeError(`load: expected a model name or folder path, got ${JSON.stringify(name)}`);
+  const byPath = isFolderPath(name);
+  const base = byPath ? path.resolve(options.baseDir ?? process.cwd()) : path.resolve(options.weightsDir ?? defaultWeightsDir());
+  const dir = path.resolve(base, name);
+  if (!fs.existsSync(dir)) {
+    if (byPath) throw new Error(`load: no folder ${dir} (from '${name}'${path.isAbsolute(name) ? '' : `, relative to ${base}`})`);
+    throw new Error(
+      `load: no model '${name}': looked for the folder ${dir} (shipped: ${SHIPPED_MODELS.join(', ')}; ` +
+        `give a path such as ./my-model or /abs/folder for a model folder elsewhere)`,
+    );
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`load: ${dir} is a file, not a model folder (model.json + manifest.json)`);
+  return dir;
+}
+
+/**
+ * Loads a model folder with no network: `name` is a shipped model (`'cam-default'`, a folder of
+ * `weights/`) or the path of a model folder, absolute or relative (see {@link resolveModelFolder}).
+ * Verifies the SHA-256 of `model.json` and of each weight shard against `manifest.json`, then builds
+ * the model; a folder that is malformed (a topology that does not build, weights that do not fit)
+ * is refused with a message naming the file, and leaves no tensor behind. `name` may also be a
+ * `model.json` path, an http(s) URL of one, or a folder without manifest.json (tensorflowjs_converter's
+ * output; give `options.preprocessing`): see `loadModelLocation` (src/convert/loadModelFolder.ts).
  *
  * @example
  * ```ts
  * const { model, manifest, preprocess } = await load('cam-default');
  * const probs = tf.tidy(() => model.predict(preprocess(sample)) as tf.Tensor2D);
+ * const mine = await load('/data/models/vgg16');        // a converted folder (npm run convert)
  * ```
- * @throws Error naming the file when a hash does not match, a file is missing or not in the manifest.
+ * @throws Error naming the folder or file: missing, a hash that does not match, a file not in the
+ *   manifest, a malformed model.
  */
 export async function load(name: ShippedModelName | string, options: LoadOptions = {}): Promise<LoadedModel> {
-  // A path or URL (not a bare name): any tfjs layers folder, model.json, or http(s) URL of one.
-  // (Imported here: a static import would make a cycle, which tslab's module loader cannot follow.)
-  const { isModelLocation, loadModelLocation } = await import('./convert/loadModelFolder');
-  if (isModelLocation(name)) return loadModelLocation(name, options);
-  const dir = path.join(options.weightsDir ?? defaultWeightsDir(), name);
-  if (!fs.existsSync(dir)) {
-    throw new Error(`no model '${name}' in ${path.dirname(dir)} (shipped: ${SHIPPED_MODELS.join(', ')})`);
-  }
+  // A model.json path, an http(s) URL, or a folder without manifest.json (tensorflowjs_converter's
+  // output): src/convert/loadModelFolder.ts. (Imported here: a static import would make a cycle,
+  // which tslab's module loader cannot follow.)
+  const { loadsAsLocation, loadModelLocation } = await import('./convert/loadModelFolder');
+  if (loadsAsLocation(name, options)) return loadModelLocation(name, options);
+  const dir = resolveModelFolder(name, options);
   const manifest = readManifest(dir);
-  const artifacts = readModelArtifacts(dir, (file, bytes) => verifyFile(manifest, dir, file, bytes));
-  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  return { model, manifest, preprocess: makePreprocess(manifest) };
+  const preprocess = makePreprocess(manifest);
+  const model = await loadModelFolder(dir, (file, hash) => verifyFileHash(manifest, dir, file, hash));
+  return { model, manifest, preprocess };
 }

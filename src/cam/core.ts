@@ -103,11 +103,11 @@ export function normalizeMaps(maps: tf.Tensor3D, epsilon = 1e-6): tf.Tensor3D {
   });
 }
 
-/** Bilinear upsampling of `[batch, h, w]` maps to `height × width` (half-pixel centres). */
-export function upsampleMaps(maps: tf.Tensor3D, height: number, width: number): tf.Tensor3D {
+/** Bilinear upsampling of `[batch, h, w]` maps to `height × width`: half-pixel centres, or aligned corners (pytorch `align_corners=True`) when `alignCorners`. */
+export function upsampleMaps(maps: tf.Tensor3D, height: number, width: number, alignCorners = false): tf.Tensor3D {
   return tf.tidy(() => {
     if (maps.shape[1] === height && maps.shape[2] === width) return maps.clone();
-    const resized = tf.image.resizeBilinear(tf.expandDims(maps, 3) as tf.Tensor4D, [height, width], false, true);
+    const resized = tf.image.resizeBilinear(tf.expandDims(maps, 3) as tf.Tensor4D, [height, width], alignCorners, !alignCorners);
     return tf.squeeze(resized, [3]) as tf.Tensor3D;
   });
 }

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { KerasModelFile, NamedSourceTensor } from './kerasModelFile';
+import { memoryTensor } from './sourceNet';
 import { TranslatedConfig, UnsupportedLayerError, translateKerasConfig } from './kerasConfigToTfjs';
 
 /** One weight set from the file. */
@@ -74,7 +75,7 @@ function fillWeights(model: tf.LayersModel, file: KerasModelFile, translated: Tr
     const targets = layer.weights;
     const fromConfig = translated.configWeights.get(layer.name);
     let sources: readonly NamedSourceTensor[] = file.weights.get(layer.name) ?? [];
-    if (fromConfig !== undefined) sources = fromConfig.map((data, i) => ({ shape: [data.length], data: Float32Array.from(data), name: ['mean', 'variance'][i], path: 'config' }));
+    if (fromConfig !== undefined) sources = fromConfig.map((data, i) => ({ ...memoryTensor([data.length], Float32Array.from(data)), name: ['mean', 'variance'][i], path: 'config' }));
     if (sources.length > 0) used.add(layer.name);
     if (targets.length === 0) {
       if (sources.length > 0) throw new Error(`${what}: the file holds ${sources.length} weights for it but the configuration gives it none`);
@@ -89,7 +90,7 @@ function fillWeights(model: tf.LayersModel, file: KerasModelFile, translated: Tr
         throw new Error(`${what}: weight '${target.originalName}' has shape [${target.shape.join(', ')}] in the configuration but [${source.shape.join(', ')}] in the file (${source.path})`);
       }
       assigned.push({ layer: layer.name, className: kerasClass, name: target.originalName, shape: shape.slice(), from: source.path });
-      return tf.tensor(source.data, shape);
+      return tf.tensor(source.values(), shape);
     });
     layer.setWeights(values);
     tf.dispose(values);

@@ -24,10 +24,13 @@ export function caffeConvKernelToTfjs(data: Float32Array, out: number, inC: numb
   return result;
 }
 
+/** Reads `count` consecutive rows of an `(out, in)` InnerProduct weight from row `first`, as `count × in` values. */
+export type InnerProductRows = (first: number, count: number) => Float32Array;
+
 /** InnerProduct weight `(out, in)` → Dense kernel `(in, out)`: `K[i, o] = W[o, i]`. */
 export function caffeInnerProductToTfjs(data: Float32Array, out: number, inputs: number): Float32Array {
   checkLength(data, out * inputs, `InnerProduct weight (${out}, ${inputs})`);
-  return reorderInnerProduct(data, out, inputs, 1, 1);
+  return reorderInnerProduct(rowsOf(data, inputs), out, inputs, 1, 1);
 }
 
 /**
@@ -43,7 +46,20 @@ export function caffeFlattenedInnerProductToTfjs(
   width: number,
 ): Float32Array {
   checkLength(data, out * channels * height * width, `InnerProduct weight (${out}, ${channels}·${height}·${width})`);
-  return reorderInnerProduct(data, out, channels, height, width);
+  return reorderInnerProduct(rowsOf(data, channels * height * width), out, channels, height, width);
+}
+
+/**
+ * {@link caffeFlattenedInnerProductToTfjs} (or, with `height = width = 1`, {@link caffeInnerProductToTfjs})
+ * reading the weight a few rows at a time through `rows`, so that the source never needs to be in
+ * memory as a whole: VGG16's fc6 is 411 MB.
+ */
+export function caffeInnerProductRowsToTfjs(rows: InnerProductRows, out: number, channels: number, height: number, width: number): Float32Array {
+  return reorderInnerProduct(rows, out, channels, height, width);
+}
+
+function rowsOf(data: Float32Array, inputs: number): InnerProductRows {
+  return (first, count) => data.subarray(first * inputs, (first + count) * inputs);
 }
 
 /** Outputs handled per pass: each pass reads 32 rows of W in step and writes runs of 32 values of K. */
@@ -53,17 +69,19 @@ const OUTPUT_TILE = 32;
  * `K[(h·W + w)·C + c, o] = W[o, (c·H + h)·W + w]`, tiled over the outputs so that reads and writes
  * both stay in cache (2.6× faster than the untiled loops on VGG16's 4096 × 25088 fc6).
  */
-function reorderInnerProduct(data: Float32Array, out: number, channels: number, height: number, width: number): Float32Array {
+function reorderInnerProduct(rows: InnerProductRows, out: number, channels: number, height: number, width: number): Float32Array {
   const inputs = channels * height * width;
-  const result = new Float32Array(data.length);
+  const result = new Float32Array(out * inputs);
   for (let o0 = 0; o0 < out; o0 += OUTPUT_TILE) {
     const o1 = Math.min(out, o0 + OUTPUT_TILE);
+    const tile = rows(o0, o1 - o0);
+    checkLength(tile, (o1 - o0) * inputs, `InnerProduct rows ${o0}…${o1 - 1}`);
     for (let c = 0; c < channels; c++) {
       for (let h = 0; h < height; h++) {
         for (let w = 0; w < width; w++) {
           const column = (c * height + h) * width + w;
           const row = ((h * width + w) * channels + c) * out;
-          for (let o = o0; o < o1; o++) result[row + o] = data[o * inputs + column];
+          for (let o = o0; o < o1; o++) result[row + o] = tile[(o - o0) * inputs + column];
         }
       }
     }

@@ -9,9 +9,10 @@
  *   (VGG16's fc6). Caffe always writes these fields packed.
  * - `V1LayerParameter.type` (enum `LayerType`) is declared `int32` (same varint on the wire); the
  *   enum names that matter are in {@link V1_LAYER_TYPES}.
- * Of the layer parameters only `convolution_param.group` is read (the CAM model's CAM_conv has
- * `group: 2`); every other field of a real caffemodel (other layer parameters, phases, learning
- * rates) is skipped as an unknown field.
+ * Of the layer parameters only each layer's `bottom` / `top` blobs and the geometry of
+ * `convolution_param` (kernel, pad, stride, dilation, `group`: the CAM model's CAM_conv has `group: 2`)
+ * are read; every other field of a real caffemodel (other layer parameters, phases, learning rates)
+ * is skipped as an unknown field.
  */
 import * as protobuf from 'protobufjs';
 
@@ -35,17 +36,31 @@ message BlobProto {
 }
 
 message ConvolutionParameter {
+  repeated uint32 pad = 3;
+  repeated uint32 kernel_size = 4;
   optional uint32 group = 5 [default = 1];
+  repeated uint32 stride = 6;
+  optional uint32 pad_h = 9;
+  optional uint32 pad_w = 10;
+  optional uint32 kernel_h = 11;
+  optional uint32 kernel_w = 12;
+  optional uint32 stride_h = 13;
+  optional uint32 stride_w = 14;
+  repeated uint32 dilation = 18;
 }
 
 message LayerParameter {
   optional string name = 1;
   optional string type = 2;
+  repeated string bottom = 3;
+  repeated string top = 4;
   repeated BlobProto blobs = 7;
   optional ConvolutionParameter convolution_param = 106;
 }
 
 message V1LayerParameter {
+  repeated string bottom = 2;
+  repeated string top = 3;
   optional string name = 4;
   optional int32 type = 5;          // enum LayerType
   repeated BlobProto blobs = 6;
@@ -71,6 +86,7 @@ export const V1_LAYER_TYPES: Readonly<Record<number, string>> = {
   18: 'ReLU',
   20: 'Softmax',
   21: 'SoftmaxWithLoss',
+  22: 'Split',
 };
 
 /** Decoded `BlobShape`: int64 dims come back as numbers or protobufjs `Long`s. */
@@ -89,15 +105,27 @@ export interface BlobProtoMessage {
   readonly width?: number;
 }
 
-/** Decoded `ConvolutionParameter` (only `group`). */
+/** Decoded `ConvolutionParameter` (only the geometry and `group`). */
 export interface ConvolutionParameterMessage {
   readonly group?: number;
+  readonly pad?: readonly number[];
+  readonly kernel_size?: readonly number[];
+  readonly stride?: readonly number[];
+  readonly dilation?: readonly number[];
+  readonly pad_h?: number;
+  readonly pad_w?: number;
+  readonly kernel_h?: number;
+  readonly kernel_w?: number;
+  readonly stride_h?: number;
+  readonly stride_w?: number;
 }
 
 /** Decoded `LayerParameter` / `V1LayerParameter`. */
 export interface LayerMessage {
   readonly name?: string;
   readonly type?: string | number;
+  readonly bottom: readonly string[];
+  readonly top: readonly string[];
   readonly blobs: readonly BlobProtoMessage[];
   readonly convolution_param?: ConvolutionParameterMessage | null;
 }

@@ -32,33 +32,43 @@ export interface ConvertFileOptions {
   readonly build?: (arch: ConvertArch, options: ArchModelOptions) => tf.LayersModel;
 }
 
-/** The result of {@link convertFile}; the caller disposes `model`. */
-export interface ConvertedFile extends ConvertedModel {
+/** A model file read and identified, before any mapping ({@link readSourceFile}). */
+export interface SourceFile {
   readonly source: ConvertedSource;
   readonly net: SourceNet;
-  readonly classes: string[];
   readonly preprocessing: ChannelPreprocessing;
 }
 
+/** The result of {@link convertFile}; the caller disposes `model`. */
+export interface ConvertedFile extends ConvertedModel, SourceFile {
+  readonly classes: string[];
+}
+
 /**
- * Converts the bytes of a `.caffemodel` or Keras `.h5` into a new tfjs model of `arch`.
+ * Reads the bytes of a `.caffemodel` or Keras `.h5` (its weights stay in `bytes` until read) and
+ * records its format, hash and input convention.
  *
- * @throws Error for unreadable files, wrong architecture, missing layers or wrong shapes.
+ * @throws Error for an unknown format or an unreadable file.
  */
-export function convertFile(bytes: Uint8Array, options: ConvertFileOptions): ConvertedFile {
+export function readSourceFile(bytes: Uint8Array, options: Pick<ConvertFileOptions, 'from' | 'fileName' | 'meanBgr'>): SourceFile {
   const fileName = options.fileName ?? 'model';
   if (options.from !== 'caffe' && options.from !== 'keras') {
     throw new Error(`Unknown source format '${String(options.from)}': expected caffe or keras`);
   }
   const preprocessing = options.from === 'caffe' ? caffePreprocessing(options.meanBgr) : kerasVgg16Preprocessing();
   const net = options.from === 'caffe' ? readCaffemodel(bytes) : readKerasH5(bytes, fileName);
-  const converted = convertToModel(net, options.arch, { inputSize: options.inputSize, build: options.build });
-  const source: ConvertedSource = {
-    format: net.format,
-    layout: net.layout,
-    file: fileName,
-    bytes: bytes.length,
-    sha256: sha256Hex(bytes),
-  };
-  return { ...converted, source, net, classes: classNamesFor(converted.weights.classes), preprocessing };
+  const source: ConvertedSource = { format: net.format, layout: net.layout, file: fileName, bytes: bytes.length, sha256: sha256Hex(bytes) };
+  return { source, net, preprocessing };
+}
+
+/**
+ * Converts the bytes of a `.caffemodel` or Keras `.h5` into a new tfjs model of `arch`, in memory
+ * (the command line streams to a folder instead: {@link runConvertCli}).
+ *
+ * @throws Error for unreadable files, wrong architecture, missing or surplus layers or wrong shapes.
+ */
+export function convertFile(bytes: Uint8Array, options: ConvertFileOptions): ConvertedFile {
+  const file = readSourceFile(bytes, options);
+  const converted = convertToModel(file.net, options.arch, { inputSize: options.inputSize, build: options.build });
+  return { ...converted, ...file, classes: classNamesFor(converted.weights.classes) };
 }

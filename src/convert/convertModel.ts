@@ -31,19 +31,98 @@ export interface ConvertedModel {
   readonly inputSize: number;
 }
 
+/** One weight of a model, in the order of `model.weights`, with its values taken from the file when asked. */
+export interface ModelWeight {
+  /** The name model.json gives it (`conv1_1/kernel`). */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** The values in tfjs' layout, computed from the file (a new array on each call). */
+  values(): Float32Array;
+}
+
+/** What the converters need of a built model: its topology, and its weights by layer and in order. */
+export interface ModelDescription {
+  /** `model.toJSON(null, false)`: the `modelTopology` of model.json. */
+  readonly topology: object;
+  /** Layers that carry weights, with their weights (`name`: unique variable name; `originalName`: model.json's). */
+  readonly layers: ReadonlyArray<{ readonly name: string; readonly weights: readonly VariableInfo[] }>;
+  /** Every weight in `model.weights` order. */
+  readonly weights: readonly VariableInfo[];
+}
+
+/** A model variable's names and shape. */
+export interface VariableInfo {
+  readonly name: string;
+  readonly originalName: string;
+  readonly shape: readonly number[];
+}
+
+/** The {@link ModelDescription} of a built model. */
+export function describeModel(model: tf.LayersModel): ModelDescription {
+  const info = (w: tf.LayerVariable): VariableInfo => ({ name: w.name, originalName: w.originalName, shape: w.shape as number[] });
+  return {
+    topology: model.toJSON(null, false) as object,
+    layers: model.layers.filter((l) => l.weights.length > 0).map((l) => ({ name: l.name, weights: l.weights.map(info) })),
+    weights: model.weights.map(info),
+  };
+}
+
 /**
- * Maps `net` onto `arch` and returns a new model of that architecture holding its weights.
+ * Builds the model of `arch` at `options`' size, describes it and disposes it at once: only its
+ * topology and the names and shapes of its weights are kept (the values will come from the file).
+ */
+export function describeArchModel(
+  arch: ConvertArch,
+  options: ArchModelOptions,
+  build: (arch: ConvertArch, options: ArchModelOptions) => tf.LayersModel = buildArchModel,
+): ModelDescription {
+  const model = build(arch, options);
+  try {
+    return describeModel(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** How a file maps onto an architecture, from its shapes alone ({@link mapWeights} + the input size). */
+export interface ConversionPlan {
+  readonly weights: MappedWeights;
+  readonly inputSize: number;
+}
+
+/**
+ * Maps `net` onto `arch` and settles the input size (nothing is read from the file but shapes).
  *
- * @throws Error for missing layers or wrong shapes (see {@link mapWeights}), an `inputSize` that
- *   contradicts fc6, or a built model whose weight layers or shapes differ from the file's.
+ * @throws Error for missing or surplus layers, wrong shapes or wiring (see {@link mapWeights}), and an
+ *   `inputSize` that contradicts fc6.
+ */
+export function planConversion(net: SourceNet, arch: ConvertArch, inputSize?: number): ConversionPlan {
+  const weights = mapWeights(net, arch);
+  return { weights, inputSize: resolveInputSize(weights, inputSize) };
+}
+
+/**
+ * Maps `net` onto `arch` and returns a new model of that architecture holding its weights, filled
+ * one layer at a time (each weight's values exist once, while it is set).
+ *
+ * @throws Error for missing or surplus layers, wrong shapes (see {@link mapWeights}), an `inputSize`
+ *   that contradicts fc6, or a built model whose weight layers or shapes differ from the file's.
  */
 export function convertToModel(net: SourceNet, arch: ConvertArch, options: ConvertToModelOptions = {}): ConvertedModel {
-  const weights = mapWeights(net, arch);
-  const inputSize = resolveInputSize(weights, options.inputSize);
+  const { weights, inputSize } = planConversion(net, arch, options.inputSize);
   const build = options.build ?? buildArchModel;
   const model = build(arch, { inputSize, classes: weights.classes });
   try {
-    assignWeights(model, weights);
+    const fill = matchWeights(describeModel(model), weights);
+    const variables = model.weights;
+    fill.forEach((weight, i) => {
+      const value = tf.tensor(weight.values(), weight.shape.slice());
+      try {
+        variables[i].write(value);
+      } finally {
+        value.dispose();
+      }
+    });
   } catch (error) {
     model.dispose();
     throw error;
@@ -67,18 +146,21 @@ function sameShape(a: readonly (number | null)[], b: readonly number[]): boolean
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Sets each mapped layer's [kernel, bias] on `model` (a model made here), checking every shape. */
-function assignWeights(model: tf.LayersModel, weights: MappedWeights): void {
-  const mapped = new Set(weights.layers.map((l) => l.name));
-  const unfilled = model.layers.filter((l) => l.weights.length > 0 && !mapped.has(l.name)).map((l) => l.name);
+/**
+ * Matches each weight of a described model (made by the architecture's builder) to a mapped kernel
+ * or bias, checking every shape; returns them in the model's weight order.
+ *
+ * @throws Error for a weight layer of the model the file does not fill, and for a shape that differs.
+ */
+export function matchWeights(model: ModelDescription, weights: MappedWeights): ModelWeight[] {
+  const mapped = new Map(weights.layers.map((l) => [l.name, l]));
+  const unfilled = model.layers.filter((l) => !mapped.has(l.name)).map((l) => l.name);
   if (unfilled.length > 0) throw new Error(`the ${weights.arch} model has weight layers the file does not fill: ${unfilled.join(', ')}`);
+  const targets = new Map(model.layers.map((l) => [l.name, l]));
+  const byVariable = new Map<string, ModelWeight>();
   for (const layer of weights.layers) {
-    let target: tf.layers.Layer;
-    try {
-      target = model.getLayer(layer.name);
-    } catch {
-      throw new Error(`the ${weights.arch} model has no layer '${layer.name}'`);
-    }
+    const target = targets.get(layer.name);
+    if (target === undefined) throw new Error(`the ${weights.arch} model has no weight layer '${layer.name}'`);
     const shapes = target.weights.map((w) => w.shape);
     const given = [layer.kernel.shape, layer.bias.shape];
     if (shapes.length !== 2 || !sameShape(shapes[0], given[0]) || !sameShape(shapes[1], given[1])) {
@@ -87,8 +169,14 @@ function assignWeights(model: tf.LayersModel, weights: MappedWeights): void {
           `the file gives [${given[0].join(', ')}] / [${given[1].join(', ')}] (from '${layer.sourceName}' [${layer.sourceShape.join(', ')}])`,
       );
     }
-    tf.tidy(() =>
-      target.setWeights([tf.tensor(layer.kernel.data, layer.kernel.shape.slice()), tf.tensor(layer.bias.data, layer.bias.shape.slice())]),
-    );
+    [layer.kernel, layer.bias].forEach((tensor, i) => {
+      const variable = target.weights[i];
+      byVariable.set(variable.name, { name: variable.originalName, shape: tensor.shape, values: () => tensor.values() });
+    });
   }
+  return model.weights.map((variable) => {
+    const weight = byVariable.get(variable.name);
+    if (weight === undefined) throw new Error(`the ${weights.arch} model's weight ${variable.originalName} has no counterpart in the file`);
+    return weight;
+  });
 }

@@ -40,7 +40,5 @@ export type { PreprocessMode } from './kerasPreprocessing';
 export { PREPROCESS_MODES, preprocessingOf, knownApplicationMode, parsePreprocessMode } from './kerasPreprocessing';
 export type { AutoConvertedManifest, ConvertKerasModelOptions, KerasModelConversion } from './convertKerasModel';
 export { NoModelConfigError, convertKerasModel } from './convertKerasModel';
-export type { FolderFile } from './writeModelFolder';
-export { writeModelFolder } from './writeModelFolder';
 export { readClassNames } from './autoConvertCli';
-export { isModelLocation, loadModelLocation } from './loadModelFolder';
+export { loadsAsLocation, loadModelLocation } from './loadModelFolder';

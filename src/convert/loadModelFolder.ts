@@ -17,14 +17,28 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { defaultLayerName } from '../model/graph';
-import { LoadOptions, LoadedModel, WeightsManifest, makePreprocess, sha256 } from '../weights';
+import { LoadOptions, LoadedModel, WeightsManifest, makePreprocess, resolveModelFolder, sha256 } from '../weights';
 import { classNamesFor } from './imagenetClasses';
 import { KerasObjectConfig } from './kerasModelFile';
 import { translateKerasConfig } from './kerasConfigToTfjs';
 
-/** True when `name` is a path (absolute, relative with a separator, or a `.json` file) or an http(s) URL, not a shipped model's name. */
-export function isModelLocation(name: string): boolean {
-  return /^https?:\/\//i.test(name) || path.isAbsolute(name) || name.includes('/') || name.includes(path.sep) || name.endsWith('.json');
+function isUrl(name: string): boolean {
+  return /^https?:\/\//i.test(name);
+}
+
+/**
+ * True when {@link load} hands `name` to {@link loadModelLocation}: an http(s) URL, a `.json` path, or
+ * a model folder without `manifest.json`; a shipped name or a folder with a manifest is read by `load`
+ * itself.
+ */
+export function loadsAsLocation(name: string, options: LoadOptions = {}): boolean {
+  if (typeof name !== 'string') return false;
+  if (isUrl(name) || name.endsWith('.json')) return true;
+  try {
+    return !fs.existsSync(path.join(resolveModelFolder(name, options), 'manifest.json'));
+  } catch {
+    return false; // load() reports the missing folder
+  }
 }
 
 /** Reads one file of a model location. */
@@ -45,11 +59,13 @@ interface ModelJson {
  *   model, or a folder without manifest when no `options.preprocessing` is given.
  */
 export async function loadModelLocation(location: string, options: LoadOptions = {}): Promise<LoadedModel> {
-  const url = /^https?:\/\//i.test(location);
+  const url = isUrl(location);
   const jsonName = location.endsWith('.json') ? (url ? location.split('/').pop()! : path.basename(location)) : 'model.json';
-  const base = location.endsWith('.json') ? location.slice(0, location.length - jsonName.length) : location.replace(/\/*$/, '/');
-  const read: FileReader = url ? (file) => fetchFile(base + file) : (file) => readLocalFile(path.resolve(base), file);
-  const where = (file: string): string => (url ? base + file : path.join(path.resolve(base), file));
+  const given = location.endsWith('.json') ? location.slice(0, location.length - jsonName.length) : location.replace(/\/*$/, '/');
+  // A local path is resolved as load() resolves folder paths: from options.baseDir (the working directory).
+  const base = url ? given : path.resolve(options.baseDir ?? process.cwd(), given || '.');
+  const read: FileReader = url ? (file) => fetchFile(base + file) : (file) => readLocalFile(base, file);
+  const where = (file: string): string => (url ? base + file : path.join(base, file));
 
   const manifestBytes = await read('manifest.json');
   const manifest = manifestBytes === undefined ? undefined : parseManifest(manifestBytes, where('manifest.json'));
@@ -70,7 +86,7 @@ export async function loadModelLocation(location: string, options: LoadOptions =
   for (const group of json.weightsManifest ?? []) {
     weightSpecs.push(...group.weights);
     for (const p of group.paths) {
-      if (!url && path.relative(path.resolve(base), path.resolve(base, p)).startsWith('..')) throw new Error(`${p}: path leaves the model folder ${base}`);
+      if (!url && path.relative(base, path.resolve(base, p)).startsWith('..')) throw new Error(`${p}: path leaves the model folder ${base}`);
       const bytes = await read(p);
       if (bytes === undefined) throw new Error(`${where(p)}: weight shard not found (listed in ${jsonName})`);
       check(p, bytes);

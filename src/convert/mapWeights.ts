@@ -10,9 +10,16 @@
  * for a Keras 3 `.weights.h5` that stores no names.
  */
 import { ARCH_LAYERS, ConvertArch, archNameOfKerasLayer } from './architectures';
-import { caffeConvKernelToTfjs, caffeFlattenedInnerProductToTfjs, caffeInnerProductToTfjs } from './caffeLayout';
+import { caffeConvKernelToTfjs, caffeInnerProductRowsToTfjs } from './caffeLayout';
+import { checkSourceGraph } from './checkGraph';
 import { expandGroupedKernel } from './groupedKernel';
 import { SourceLayer, SourceNet, SourceTensor } from './sourceNet';
+
+/** A tensor in tfjs' layout whose values are computed from the file when asked (a new array on each call). */
+export interface MappedTensor {
+  readonly shape: readonly number[];
+  values(): Float32Array;
+}
 
 /** One architecture layer's weights, in tfjs' layout. */
 export interface MappedLayer {
@@ -20,8 +27,8 @@ export interface MappedLayer {
   readonly name: string;
   /** Its name in the file (`conv1_1`, `block1_conv1`, `fc1`). */
   readonly sourceName: string;
-  readonly kernel: SourceTensor;
-  readonly bias: SourceTensor;
+  readonly kernel: MappedTensor;
+  readonly bias: MappedTensor;
   /** Kernel shape as the file stored it. */
   readonly sourceShape: readonly number[];
   /** Groups of a grouped convolution (Caffe `group`), expanded to a dense kernel; 1 otherwise. */
@@ -32,8 +39,6 @@ export interface MappedLayer {
 export interface MappedWeights {
   readonly arch: ConvertArch;
   readonly layers: readonly MappedLayer[];
-  /** Weight-carrying layers of the file that the architecture has no place for. */
-  readonly ignored: readonly string[];
   /** Output units of the head (`fc8` / `CAM_fc`). */
   readonly classes: number;
   /**
@@ -45,11 +50,15 @@ export interface MappedWeights {
 
 /**
  * Maps `net`'s weights onto `arch`, checking that every weight layer of `arch` is present with a
- * kernel of the right rank and a bias of matching length, and that consecutive layers chain (each
- * layer's input channels are the previous layer's outputs).
+ * kernel of the right rank and a bias of matching length, that consecutive layers chain (each
+ * layer's input channels are the previous layer's outputs), and that the file has no weight layer
+ * the architecture lacks (a VGG19's `block3_conv4` …: converting it as VGG16 would silently drop
+ * them); where the file records its graph (Caffe), that the layers are wired as the architecture's
+ * chain ({@link checkSourceGraph}). Only shapes are read here: the values are read and brought into tfjs' layout when a
+ * mapped tensor's `values()` is called.
  *
- * @throws Error naming the missing layers (and the architecture the file looks like), or the layer
- *   and shape that do not fit.
+ * @throws Error naming the missing layers (and the architecture the file looks like), the surplus
+ *   layers, or the layer and shape that do not fit.
  */
 export function mapWeights(net: SourceNet, arch: ConvertArch): MappedWeights {
   const spec = ARCH_LAYERS[arch];
@@ -82,8 +91,21 @@ export function mapWeights(net: SourceNet, arch: ConvertArch): MappedWeights {
     layers.push(mapped);
   }
   const used = new Set(layers.map((l) => l.sourceName));
-  const ignored = net.layers.filter((l) => !used.has(l.name)).map((l) => l.name);
-  return { arch, layers, ignored, classes: inputs, flattenSide };
+  const surplus = net.layers.filter((l) => !used.has(l.name)).map((l) => l.name);
+  if (surplus.length > 0) throw new Error(surplusLayersMessage(net, arch, surplus));
+  checkSourceGraph(net, arch, layers.map((l) => l.sourceName));
+  return { arch, layers, classes: inputs, flattenSide };
+}
+
+function surplusLayersMessage(net: SourceNet, arch: ConvertArch, surplus: string[]): string {
+  const wanted = ARCH_LAYERS[arch].conv.length + ARCH_LAYERS[arch].dense.length;
+  const vgg19 = surplus.some((n) => /^(block[345]_conv4|conv[345]_4)$/.test(n));
+  return (
+    `The ${net.format} file has weight layer${surplus.length > 1 ? 's' : ''} that --arch ${arch} does not have: ` +
+    `${surplus.slice(0, 12).join(', ')}${surplus.length > 12 ? ', …' : ''} (${net.layers.length} weight layers in the file, ` +
+    `${wanted} in ${arch}${vgg19 ? '; a 4th convolution in blocks 3–5 is VGG19' : ''}). Converting it as ${arch} would drop them ` +
+    `and give a network unrelated to the file's, so it is refused`
+  );
 }
 
 /** `conv2d`, `conv2d_1`, … / `dense`, `dense_1`, …: Keras 3's keys for unnamed layers. */
@@ -153,12 +175,12 @@ function squeezeLeading(shape: readonly number[], rank: number): number[] {
   return dims;
 }
 
-function checkBias(bias: SourceTensor, out: number, name: string): SourceTensor {
+function checkBias(bias: SourceTensor, out: number, name: string): MappedTensor {
   const dims = squeezeLeading(bias.shape, 1);
   if (dims.length !== 1 || dims[0] !== out) {
     throw new RangeError(`${name}: bias has shape [${bias.shape.join(', ')}], expected ${out} values (one per output)`);
   }
-  return { shape: [out], data: bias.data };
+  return { shape: [out], values: () => bias.values() };
 }
 
 /** Checks that a kernel of `inC` inputs in `groups` groups reads the `channels` of the layer before. */
@@ -175,24 +197,16 @@ function mapConv(net: SourceNet, layer: SourceLayer, name: string, channels: num
   if (kernel.shape.length !== 4) {
     throw new RangeError(`${name}: convolution kernel has shape [${kernel.shape.join(', ')}], expected 4 dimensions`);
   }
-  let shape: number[];
-  let data: Float32Array;
-  if (net.format === 'caffe') {
-    const [out, inC, kh, kw] = kernel.shape;
-    shape = [kh, kw, inC, out];
-    data = caffeConvKernelToTfjs(kernel.data, out, inC, kh, kw);
-  } else {
-    shape = kernel.shape.slice();
-    data = kernel.data;
-  }
-  const [kh, kw, inC, out] = shape;
+  const caffe = net.format === 'caffe';
+  const [kh, kw, inC, out] = caffe ? [kernel.shape[2], kernel.shape[3], kernel.shape[1], kernel.shape[0]] : kernel.shape;
   const groups = layer.groups ?? 1;
   checkConvInputs(name, inC, out, channels, groups);
-  if (groups > 1) {
-    data = expandGroupedKernel(data, kh, kw, inC, out, groups);
-    shape = [kh, kw, channels, out];
-  }
-  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, out, name), sourceShape: kernel.shape, groups };
+  const tfjsLayout = (): Float32Array => (caffe ? caffeConvKernelToTfjs(kernel.values(), out, inC, kh, kw) : kernel.values());
+  const mapped: MappedTensor =
+    groups > 1
+      ? { shape: [kh, kw, channels, out], values: () => expandGroupedKernel(tfjsLayout(), kh, kw, inC, out, groups) }
+      : { shape: [kh, kw, inC, out], values: tfjsLayout };
+  return { name, sourceName: layer.name, kernel: mapped, bias: checkBias(bias, out, name), sourceShape: kernel.shape, groups };
 }
 
 /** Inputs of a Dense/InnerProduct layer as the file states them. */
@@ -228,16 +242,14 @@ function mapDense(
 ): MappedLayer {
   const [kernel, bias] = kernelAndBias(layer, name);
   const [a, b] = denseDims(kernel, name);
-  let shape: number[];
-  let data: Float32Array;
+  let mapped: MappedTensor;
   if (net.format === 'caffe') {
-    shape = [b, a];
-    data = flatten
-      ? caffeFlattenedInnerProductToTfjs(kernel.data, a, flatten.channels, flatten.side, flatten.side)
-      : caffeInnerProductToTfjs(kernel.data, a, b);
+    // (out, in) → (in, out), fc6's inputs reordered from (C, H, W) to (H, W, C); read 32 rows at a time.
+    const [channels, side] = flatten ? [flatten.channels, flatten.side] : [b, 1];
+    const rows = (first: number, count: number): Float32Array => kernel.values(first * b, count * b);
+    mapped = { shape: [b, a], values: () => caffeInnerProductRowsToTfjs(rows, a, channels, side, side) };
   } else {
-    shape = [a, b];
-    data = kernel.data;
+    mapped = { shape: [a, b], values: () => kernel.values() };
   }
-  return { name, sourceName: layer.name, kernel: { shape, data }, bias: checkBias(bias, shape[1], name), sourceShape: kernel.shape, groups: 1 };
+  return { name, sourceName: layer.name, kernel: mapped, bias: checkBias(bias, mapped.shape[1], name), sourceShape: kernel.shape, groups: 1 };
 }

@@ -14,6 +14,7 @@
 import * as protobuf from 'protobufjs';
 import {
   BlobProtoMessage,
+  ConvolutionParameterMessage,
   LayerMessage,
   NetParameterMessage,
   V1_LAYER_TYPES,
@@ -21,12 +22,12 @@ import {
 } from './caffeSchema';
 import {
   MAX_MODEL_FILE_BYTES,
+  SourceGraphNode,
   SourceLayer,
   SourceNet,
   SourceTensor,
   checkedElementCount,
-  float32FromLittleEndian,
-  float32FromLittleEndianFloat64,
+  fileTensor,
   sniffFormat,
 } from './sourceNet';
 
@@ -70,7 +71,36 @@ export function readCaffemodel(bytes: Uint8Array): SourceNet {
       'caffemodel: no layer carries weights (is this a .prototxt, a .solverstate or another protobuf file?)',
     );
   }
-  return { format: 'caffe', layout: v1 ? 'caffe-v1' : 'caffe-v2', layers };
+  const graph = messages.map((layer): SourceGraphNode => ({
+    name: layer.name ?? '',
+    type: layerType(layer),
+    inputs: layer.bottom.slice(),
+    outputs: layer.top.slice(),
+    conv: layer.convolution_param ? convGeometry(layer.convolution_param) : undefined,
+  }));
+  return { format: 'caffe', layout: v1 ? 'caffe-v1' : 'caffe-v2', layers, graph };
+}
+
+const has = (message: object, field: string): boolean => Object.prototype.hasOwnProperty.call(message, field);
+
+/**
+ * A convolution's (height, width) geometry as Caffe reads it: `kernel_size` / `pad` / `stride` /
+ * `dilation` given once for both sides or once per side, or `kernel_h`/`kernel_w` (…); pad defaults
+ * to 0, stride and dilation to 1. `kernel` is undefined when the file states no kernel size.
+ */
+function convGeometry(p: ConvolutionParameterMessage) {
+  const pair = (list: readonly number[] | undefined, h: string, w: string, fallback: number): number[] => {
+    if (has(p, h) || has(p, w)) return [has(p, h) ? (p as Record<string, number>)[h] : fallback, has(p, w) ? (p as Record<string, number>)[w] : fallback];
+    if (list === undefined || list.length === 0) return [fallback, fallback];
+    return list.length === 1 ? [list[0], list[0]] : list.slice(0, 2);
+  };
+  const statesKernel = (p.kernel_size?.length ?? 0) > 0 || has(p, 'kernel_h') || has(p, 'kernel_w');
+  return {
+    kernel: statesKernel ? pair(p.kernel_size, 'kernel_h', 'kernel_w', 0) : undefined,
+    pad: pair(p.pad, 'pad_h', 'pad_w', 0),
+    stride: pair(p.stride, 'stride_h', 'stride_w', 1),
+    dilation: pair(p.dilation, 'dilation_h', 'dilation_w', 1),
+  };
 }
 
 function decodeNetParameter(bytes: Uint8Array): NetParameterMessage {
@@ -116,6 +146,5 @@ function blobToTensor(blob: BlobProtoMessage, what: string): SourceTensor {
         `(${payload.length / width} ${useDoubles ? 'doubles' : 'floats'})`,
     );
   }
-  const data = useDoubles ? float32FromLittleEndianFloat64(payload, count) : float32FromLittleEndian(payload, count);
-  return { shape, data };
+  return fileTensor(shape, payload, useDoubles ? 8 : 4);
 }

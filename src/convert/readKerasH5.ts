@@ -24,8 +24,7 @@ import {
   SourceNet,
   SourceTensor,
   checkedElementCount,
-  float32FromLittleEndian,
-  float32FromLittleEndianFloat64,
+  fileTensor,
 } from './sourceNet';
 
 /** The parts of jsfive 0.4.2 used here (it ships no type declarations). */
@@ -90,8 +89,11 @@ function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
 export function openHdf5(bytes: Uint8Array, fileName: string): JsfiveNode {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const jsfive = require('jsfive') as JsfiveModule;
+  // jsfive reads a whole ArrayBuffer from its byte 0. A view into a larger buffer (the member of a
+  // .keras archive, a pooled Node Buffer) is copied out with ArrayBuffer.prototype.slice, which always
+  // copies: a Node Buffer's own slice() would return a view of the whole archive again.
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-  const buffer = whole ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+  const buffer = whole ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   return guard(() => new jsfive.File(buffer, fileName), fileName, 'opening the HDF5 structure');
 }
 
@@ -173,9 +175,7 @@ export class DatasetReader {
       throw new KerasH5Error(`${what}: its data address ${dataOffset} is outside the ${this.bytes.length}-byte file`);
     }
     const count = checkedElementCount(shape, width, this.bytes.length - dataOffset, what);
-    const payload = this.bytes.subarray(dataOffset, dataOffset + count * width);
-    const data = width === 4 ? float32FromLittleEndian(payload, count) : float32FromLittleEndianFloat64(payload, count);
-    return { shape: shape.slice(), data };
+    return fileTensor(shape, this.bytes.subarray(dataOffset, dataOffset + count * width), width === 4 ? 4 : 8);
   }
 }
 

@@ -10,10 +10,61 @@ export const MAX_MODEL_FILE_BYTES = 2 * 1024 ** 3 - 1;
 /** Largest number of dimensions a weight tensor may declare. */
 export const MAX_TENSOR_RANK = 8;
 
-/** A weight tensor read from a model file: its shape as the file states it and its float32 values. */
+/**
+ * A weight tensor of a model file: its shape as the file states it, and its values read as float32
+ * only when asked, so that a reader holds the file's bytes once and never a second copy of them.
+ */
 export interface SourceTensor {
   readonly shape: readonly number[];
-  readonly data: Float32Array;
+  /**
+   * Values `[start, start + count)` in the file's order (row-major in `shape`) as float32: a view of
+   * the file's bytes where they are aligned float32 (read-only by contract: do not modify it), a new
+   * array otherwise. @default all of them
+   */
+  values(start?: number, count?: number): Float32Array;
+}
+
+/** Number of values of a shape. */
+export function sizeOfShape(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function checkedRange(size: number, start: number, count: number, shape: readonly number[]): void {
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > size) {
+    throw new RangeError(`values(${start}, ${count}): outside the ${size} values of a [${shape.join(', ')}] tensor`);
+  }
+}
+
+/**
+ * A {@link SourceTensor} over little-endian float32 (`width` 4) or float64 (`width` 8) bytes of a
+ * file, which must hold `width × size` bytes (the readers check it); nothing is copied until read,
+ * and aligned float32 values are not copied at all.
+ */
+export function fileTensor(shape: readonly number[], bytes: Uint8Array, width: 4 | 8): SourceTensor {
+  const size = sizeOfShape(shape);
+  if (bytes.length < size * width) throw new RangeError(`tensor [${shape.join(', ')}] needs ${size * width} bytes, got ${bytes.length}`);
+  return {
+    shape: shape.slice(),
+    values(start = 0, count = size - start): Float32Array {
+      checkedRange(size, start, count, shape);
+      const part = bytes.subarray(start * width, (start + count) * width);
+      if (width === 4 && LITTLE_ENDIAN_HOST && part.byteOffset % 4 === 0) return new Float32Array(part.buffer, part.byteOffset, count);
+      return width === 4 ? float32FromLittleEndian(part, count) : float32FromLittleEndianFloat64(part, count);
+    },
+  };
+}
+
+/** A {@link SourceTensor} over values already in memory (copied on each read). */
+export function memoryTensor(shape: readonly number[], data: Float32Array): SourceTensor {
+  const size = sizeOfShape(shape);
+  if (data.length !== size) throw new RangeError(`tensor [${shape.join(', ')}] has ${size} values, got ${data.length}`);
+  return {
+    shape: shape.slice(),
+    values(start = 0, count = size - start): Float32Array {
+      checkedRange(size, start, count, shape);
+      return data.slice(start, start + count);
+    },
+  };
 }
 
 /** One layer of a model file that carries weights, in the order the file stores them. */
@@ -44,6 +95,25 @@ export interface SourceNet {
    */
   readonly layout: 'caffe-v1' | 'caffe-v2' | 'keras-h5' | 'keras-h5-model' | 'keras3';
   readonly layers: readonly SourceLayer[];
+  /**
+   * Every layer of the file in file order, with or without weights, and how they connect, when the
+   * file records it (a caffemodel's `bottom` / `top` blobs); undefined when it does not (Keras
+   * weights files store no graph).
+   */
+  readonly graph?: readonly SourceGraphNode[];
+}
+
+/** A layer of a file's graph (Caffe: a `layer` / `layers` entry). */
+export interface SourceGraphNode {
+  readonly name: string;
+  /** Layer type (`Convolution`, `ReLU`, `Pooling`, …). */
+  readonly type: string;
+  /** Names of the blobs it reads. */
+  readonly inputs: readonly string[];
+  /** Names of the blobs it writes (an in-place ReLU writes the blob it reads). */
+  readonly outputs: readonly string[];
+  /** A convolution's geometry, each as (height, width), where the file states it. */
+  readonly conv?: { readonly kernel?: readonly number[]; readonly pad: readonly number[]; readonly stride: readonly number[]; readonly dilation: readonly number[] };
 }
 
 /**

@@ -49,13 +49,29 @@ describe('runConvertCli', () => {
     const before = tf.memory().numTensors;
     const result = await runConvertCli(['--from', 'keras', file, '--arch', 'vgg16', '--out', out], { log: (l) => lines.push(l), build });
     expect(tf.memory().numTensors).toBe(before);
-    expect(result.reloadMaxDiff).toBe(0);
+    expect(result.verifiedWeights).toBe(32); // 16 layers × (kernel, bias), each reloaded byte for byte
     expect(result.manifest.name).toBe('keras-tiny');
     expect(result.manifest.training.source).toMatchObject({ format: 'keras', layout: 'keras3', file: 'tiny_vgg16_keras3.weights.h5' });
     expect(result.manifest.preprocessing.source).toMatch(/preprocess_input/);
     expect(lines.some((l) => /fc6 +← fc1 +\[32, 16\] → kernel \[32, 16\], bias \[16\]/.test(l))).toBe(true);
-    expect(lines.some((l) => /vgg16: \d+ parameters, input 64×64×3 \(BGR/.test(l))).toBe(true);
+    expect(lines.some((l) => /^vgg16: \d+ parameters$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^vgg16: input 64×64×3 \(BGR/.test(l))).toBe(true);
+    expect(lines.some((l) => /all 32 weights identical/.test(l))).toBe(true);
     expect(fs.readdirSync(out).sort()).toEqual(['manifest.json', 'model.json', 'weights.bin']);
+    const { model } = await loadConvertedModel(out);
+    try {
+      expect(maxAbsDiff(forward(model, ref).probabilities, ref.probabilities)).toBeLessThan(1e-4);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('converts a Keras 3 .keras archive as the CLI reads it (a Node Buffer from fs.readFileSync)', async () => {
+    const archive = path.join(FIXTURES, ref.files['keras3-zip']);
+    expect(Buffer.isBuffer(readModelFile(archive))).toBe(true);
+    const out = path.join(tmp, 'keras-zip');
+    const result = await runConvertCli(['--from', 'keras', archive, '--arch', 'vgg16', '--out', out], { log: () => undefined, build });
+    expect(result.manifest.training.source).toMatchObject({ layout: 'keras3', file: 'tiny_vgg16.keras' });
     const { model } = await loadConvertedModel(out);
     try {
       expect(maxAbsDiff(forward(model, ref).probabilities, ref.probabilities)).toBeLessThan(1e-4);

@@ -37,7 +37,7 @@ describe('converted VGG16-GAP in the notebook flow', () => {
       const expected = tf.tidy(() => {
         const features = tf.model({ inputs: model.inputs, outputs: model.getLayer('CAM_conv').output as tf.SymbolicTensor });
         const a = features.predict(x) as tf.Tensor4D; // [1, 2, 2, 12]
-        const w = tf.tensor1d(camFc.data.slice(target * channels, (target + 1) * channels));
+        const w = tf.tensor1d(camFc.values(target * channels, channels));
         const m = tf.relu(tf.sum(tf.mul(a, w), 3)).flatten();
         const [min, max] = [m.min(), m.max()];
         return m.sub(min).div(max.sub(min)).dataSync();

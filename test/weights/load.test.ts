@@ -90,6 +90,61 @@ describe('load', () => {
     await expect(load('resnet', { weightsDir: root })).rejects.toThrow(/no model 'resnet'.*cam-default, gradcam-default/);
   });
 
+  it('accepts an absolute folder path, and a relative one from baseDir', async () => {
+    const absolute = await load(path.join(root, 'tiny'));
+    const relative = await load('./tiny', { baseDir: root });
+    const x = tf.randomUniform([1, 16, 16, 3], 0, 1, 'float32', 3);
+    const [a, b, c] = [reference, absolute.model, relative.model].map((m) => Array.from((m.predict(x) as tf.Tensor).dataSync()));
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    tf.dispose(x);
+    absolute.model.dispose();
+    relative.model.dispose();
+  });
+
+  it('says where it looked for a missing folder, and refuses a file', async () => {
+    const missing = path.join(root, 'nowhere');
+    await expect(load(missing)).rejects.toThrow(`load: no folder ${missing} (from '${missing}')`);
+    await expect(load('./nowhere', { baseDir: root })).rejects.toThrow(`load: no folder ${missing} (from './nowhere', relative to ${root})`);
+    await expect(load('nowhere', { weightsDir: root })).rejects.toThrow(`looked for the folder ${missing}`);
+    await expect(load(path.join(root, 'tiny', 'model.json'))).rejects.toThrow(/model\.json is a file, not a model folder/);
+  });
+
+  describe('malformed folders whose hashes match', () => {
+    /** A copy of the tiny folder changed by `mutate`, its manifest re-hashed so that only the contents are wrong. */
+    function malformed(name: string, mutate: (dir: string) => void): string {
+      const dir = path.join(root, name);
+      copyFolder(path.join(root, 'tiny'), dir);
+      mutate(dir);
+      const manifestFile = path.join(dir, 'manifest.json');
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { files: Record<string, string> };
+      for (const f of Object.keys(manifest.files)) manifest.files[f] = sha256(new Uint8Array(fs.readFileSync(path.join(dir, f))));
+      fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+      return dir;
+    }
+    const editJson = (dir: string, edit: (json: any) => void): void => {
+      const file = path.join(dir, 'model.json');
+      const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+      edit(json);
+      fs.writeFileSync(file, JSON.stringify(json));
+    };
+    const cases: Array<[string, (dir: string) => void, RegExp]> = [
+      ['truncated shard', (dir) => fs.writeFileSync(path.join(dir, SHARD), fs.readFileSync(path.join(dir, SHARD)).subarray(0, 400)), /group1-shard1of1\.bin: 400 bytes, but model\.json's weightsManifest describes \d+ bytes/],
+      ['wrong shape', (dir) => editJson(dir, (j) => { const w = j.weightsManifest[0].weights.find((x: any) => x.shape.length === 1); w.shape = [w.shape[0] + 1]; }), /model\.json: the weights do not fit the model: weight '.*' has shape \[\d+\], the model's variable \[\d+\]/],
+      ['wrong name', (dir) => editJson(dir, (j) => { j.weightsManifest[0].weights[1].name = 'nothing'; }), /model\.json: the weights do not fit the model: weight 'nothing' has no variable in the model; the model's variable .* has no weight/],
+      ['unknown layer', (dir) => editJson(dir, (j) => { const layers = j.modelTopology.config.layers; layers[layers.length - 1].class_name = 'Nope'; }), /model\.json: the topology does not build a model: Unknown layer: Nope/],
+      ['not JSON', (dir) => fs.writeFileSync(path.join(dir, 'model.json'), '{"modelTopology": '), /model\.json: not valid JSON/],
+    ];
+    for (const [what, mutate, message] of cases) {
+      it(`${what}: refused, naming the file, with no tensor left behind`, async () => {
+        const dir = malformed(what.replace(/ /g, '-'), mutate);
+        const before = tf.memory().numTensors;
+        await expect(load(dir)).rejects.toThrow(message);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  });
+
   it("doesn't leak (beyond the model's own weights)", async () => {
     const before = tf.memory().numTensors;
     const { model } = await load('tiny', { weightsDir: root });
