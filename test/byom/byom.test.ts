@@ -18,6 +18,7 @@ import { storedZipMember } from '../../src/convert/kerasArchive';
 import { readKerasModelFile } from '../../src/convert/kerasModelFile';
 import { cam } from '../../src/cam/cam';
 import { gradCam } from '../../src/cam/grad-cam';
+import { topK } from '../../src/cam/top-k';
 import { classScores } from '../../src/model/forward';
 import { defaultLayerName } from '../../src/model/graph';
 import { load } from '../../src/weights';
@@ -142,6 +143,10 @@ describe('a trained Keras Sequential (the shipped cam-default rebuilt in Keras 3
     expect(relativeError(ours.dataSync(), ref.logits)).toBeLessThan(1e-4);
     expect(relativeError(ours.dataSync(), Array.from(theirs.dataSync()))).toBeLessThan(1e-5);
     expect(converted.manifest.layers.lastConv).toBe('cam_conv');
+    const [topOurs] = await topK(converted.model, pixels, 5);
+    const [topTheirs] = await topK(shipped.model, scaled, 5);
+    expect(topOurs.classes).toEqual(topTheirs.classes);
+    expect(maxAbsDiff(topOurs.scores, topTheirs.scores)).toBeLessThan(1e-6);
     const [a] = await cam(converted.model, pixels, { target: 3 });
     const [b] = await cam(shipped.model, scaled, { target: 3 });
     expect(maxAbsDiff(a.data, b.data)).toBeLessThan(1e-5);
