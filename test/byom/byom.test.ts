@@ -16,6 +16,7 @@ import { runConvertCli } from '../../src/convert/cli';
 import { NoModelConfigError, convertKerasModel } from '../../src/convert/convertKerasModel';
 import { storedZipMember } from '../../src/convert/kerasArchive';
 import { readKerasModelFile } from '../../src/convert/kerasModelFile';
+import { translateKerasConfig } from '../../src/convert/kerasConfigToTfjs';
 import { cam } from '../../src/cam/cam';
 import { gradCam } from '../../src/cam/grad-cam';
 import { topK } from '../../src/cam/top-k';
@@ -224,6 +225,16 @@ describe('bad input: clear errors, nothing written', () => {
 
   it('a layer tfjs cannot build is named with its class', async () => {
     await refused('unsupported.keras', undefined, /layer 'grouped_conv' \(Conv2D\): groups = 2 is not supported by tfjs-layers/);
+  });
+
+  it('a layer class tfjs-layers lacks (a Lambda) is named with its class, before anything is built', () => {
+    const file = readKerasModelFile(fs.readFileSync(path.join(FIXTURES, 'nested.keras')), 'nested.keras')!;
+    const edited = JSON.parse(JSON.stringify(file.config));
+    edited.config.layers.find((l: { name: string }) => l.name === 'post_relu').class_name = 'Lambda';
+    expect(() => translateKerasConfig(edited)).toThrow(/layer 'post_relu' \(Lambda\): tfjs-layers 4\.22\.0 has no layer class 'Lambda'/);
+    edited.config.layers.find((l: { name: string }) => l.name === 'post_relu').class_name = 'Activation';
+    edited.config.layers.find((l: { name: string }) => l.name === 'post_relu').config.activation = 'hard_silu';
+    expect(() => translateKerasConfig(edited)).toThrow(/layer 'post_relu' \(Activation\): activation 'hard_silu' is not one tfjs-layers 4\.22\.0 knows/);
   });
 
   it('a truncated archive', async () => {
