@@ -18,7 +18,9 @@
  *    shard's SHA-256 is computed; the caller's `verify` sees each file's hash. On any failure the model
  *    is disposed.
  *
- * Peak memory is the model plus its largest weight (not the folder twice plus the model).
+ * Peak memory is the model plus its largest weight (not the folder twice plus the model): the
+ * zero-initialised variables are JS arrays whose pages are never touched, and each weight is handed
+ * to the backend as it is loaded.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -165,6 +167,12 @@ class ShardStream {
     return out;
   }
 
+  /** Passes the next `length` bytes to `use` in pieces of at most 16 MiB (nothing held afterwards). */
+  readChunks(length: number, use: (piece: Uint8Array) => void): void {
+    const piece = 2 ** 24;
+    for (let done = 0; done < length; done += piece) use(this.read(Math.min(piece, length - done)));
+  }
+
   /** Verifies the current shard and every remaining one (empty ones included). */
   finish(): void {
     while (this.index < this.files.length - 1) this.nextShard();
@@ -193,6 +201,16 @@ class ShardStream {
   }
 }
 
+/**
+ * Makes the backend take its own copy of a variable now. tfjs-node keeps a tensor made from a JS array
+ * as that array until an op first reads it; the first forward pass would then copy every weight while
+ * all the arrays are still alive (the weights twice in memory). One op per weight, as it is loaded,
+ * lets each array go at once.
+ */
+function materialize(variable: tf.LayerVariable): void {
+  tf.tidy(() => tf.sum(variable.read()).dataSync());
+}
+
 /** One weight's tensor from its bytes: a view for plain float32 (no copy), tfjs' decoder otherwise. */
 function decodeWeight(bytes: Uint8Array, spec: tf.io.WeightsManifestEntry): tf.Tensor {
   if (spec.dtype === 'float32' && spec.quantization === undefined && bytes.byteOffset % 4 === 0) {
@@ -204,12 +222,19 @@ function decodeWeight(bytes: Uint8Array, spec: tf.io.WeightsManifestEntry): tf.T
 
 /** Options of {@link loadModelFolder}. */
 export interface LoadModelFolderOptions {
-  /** Called with each weight's name (model.json's) and bytes as read from its shard, before it is assigned; throws to refuse. */
-  readonly checkWeight?: (name: string, bytes: Uint8Array) => void;
+  /** Called with each weight's name (model.json's) and the SHA-256 of its bytes as read from its shard; throws to refuse. */
+  readonly checkWeight?: (name: string, sha256: string) => void;
 }
 
 /** Streams one manifest group's shards into its planned weights, one weight at a time. */
-function loadGroup(dir: string, paths: readonly string[], planned: readonly PlannedWeight[], verify: VerifyFile, options: LoadModelFolderOptions): void {
+function loadGroup(
+  dir: string,
+  paths: readonly string[],
+  planned: readonly PlannedWeight[],
+  verify: VerifyFile,
+  options: LoadModelFolderOptions,
+  assign: boolean,
+): void {
   const files = paths.map((p) => fileInFolder(dir, p));
   const sizes = files.map((f) => fs.statSync(f).size);
   const need = planned.reduce((s, w) => s + w.bytes, 0);
@@ -220,12 +245,19 @@ function loadGroup(dir: string, paths: readonly string[], planned: readonly Plan
   const stream = new ShardStream(paths, files, sizes, verify);
   try {
     for (const weight of planned) {
+      if (!assign) {
+        const hash = crypto.createHash('sha256');
+        stream.readChunks(weight.bytes, (piece) => hash.update(piece));
+        options.checkWeight?.(weight.spec.name, hash.digest('hex'));
+        continue;
+      }
       const bytes = stream.read(weight.bytes);
-      options.checkWeight?.(weight.spec.name, bytes);
+      if (options.checkWeight) options.checkWeight(weight.spec.name, sha256Hex(bytes));
       if (weight.variable === undefined) continue;
       const value = decodeWeight(bytes, weight.spec);
       try {
         weight.variable.write(value);
+        materialize(weight.variable);
       } finally {
         value.dispose();
       }
@@ -244,6 +276,23 @@ function loadGroup(dir: string, paths: readonly string[], planned: readonly Plan
  *   not fit the model (names, shapes, byte counts), or whatever `verify` throws.
  */
 export async function loadModelFolder(dir: string, verify: VerifyFile, options: LoadModelFolderOptions = {}): Promise<tf.LayersModel> {
+  const model = await readModelFolder(dir, verify, options, true);
+  return model;
+}
+
+/**
+ * Checks a model folder as {@link loadModelFolder} would load it — `model.json` builds a model,
+ * every weight spec fits a variable of it and every variable has one, each file's hash passes
+ * `verify` and each weight's passes `options.checkWeight` — without assigning any value: the weights
+ * are only hashed as they stream past, so this needs little memory however large the model.
+ *
+ * @throws as {@link loadModelFolder}.
+ */
+export async function checkModelFolder(dir: string, verify: VerifyFile, options: LoadModelFolderOptions = {}): Promise<void> {
+  (await readModelFolder(dir, verify, options, false)).dispose();
+}
+
+async function readModelFolder(dir: string, verify: VerifyFile, options: LoadModelFolderOptions, assign: boolean): Promise<tf.LayersModel> {
   const json = readModelJson(dir, verify);
   const where = path.join(dir, 'model.json');
   const groups = json.weightsManifest.map((g) => {
@@ -256,7 +305,7 @@ export async function loadModelFolder(dir: string, verify: VerifyFile, options: 
     const planned = planWeights(model, groups.flatMap((g) => g.weights), where);
     let first = 0;
     for (const group of groups) {
-      loadGroup(dir, group.paths, planned.slice(first, first + group.weights.length), verify, options);
+      loadGroup(dir, group.paths, planned.slice(first, first + group.weights.length), verify, options, assign);
       first += group.weights.length;
     }
   } catch (error) {

@@ -58,6 +58,25 @@ export function caffeInnerProductRowsToTfjs(rows: InnerProductRows, out: number,
   return reorderInnerProduct(rows, out, channels, height, width);
 }
 
+/**
+ * The same Dense kernel `(H·W·C, out)` as {@link caffeInnerProductRowsToTfjs}, produced in chunks of
+ * `chunkRows` kernel rows (each chunk reads the whole source again, a tile at a time), so that
+ * neither the source nor the result is ever whole in memory.
+ */
+export function* caffeInnerProductRowChunks(
+  rows: InnerProductRows,
+  out: number,
+  channels: number,
+  height: number,
+  width: number,
+  chunkRows: number,
+): Generator<Float32Array> {
+  const inputs = channels * height * width;
+  for (let r0 = 0; r0 < inputs; r0 += chunkRows) {
+    yield reorderRows(rows, out, channels, height, width, r0, Math.min(inputs, r0 + chunkRows));
+  }
+}
+
 function rowsOf(data: Float32Array, inputs: number): InnerProductRows {
   return (first, count) => data.subarray(first * inputs, (first + count) * inputs);
 }
@@ -70,20 +89,25 @@ const OUTPUT_TILE = 32;
  * both stay in cache (2.6× faster than the untiled loops on VGG16's 4096 × 25088 fc6).
  */
 function reorderInnerProduct(rows: InnerProductRows, out: number, channels: number, height: number, width: number): Float32Array {
+  return reorderRows(rows, out, channels, height, width, 0, channels * height * width);
+}
+
+/** Rows `[r0, r1)` of K (see {@link reorderInnerProduct}), as `(r1 − r0) × out` values. */
+function reorderRows(rows: InnerProductRows, out: number, channels: number, height: number, width: number, r0: number, r1: number): Float32Array {
   const inputs = channels * height * width;
-  const result = new Float32Array(out * inputs);
+  const result = new Float32Array((r1 - r0) * out);
   for (let o0 = 0; o0 < out; o0 += OUTPUT_TILE) {
     const o1 = Math.min(out, o0 + OUTPUT_TILE);
     const tile = rows(o0, o1 - o0);
     checkLength(tile, (o1 - o0) * inputs, `InnerProduct rows ${o0}…${o1 - 1}`);
-    for (let c = 0; c < channels; c++) {
-      for (let h = 0; h < height; h++) {
-        for (let w = 0; w < width; w++) {
-          const column = (c * height + h) * width + w;
-          const row = ((h * width + w) * channels + c) * out;
-          for (let o = o0; o < o1; o++) result[row + o] = tile[(o - o0) * inputs + column];
-        }
-      }
+    for (let r = r0; r < r1; r++) {
+      const c = r % channels;
+      const hw = (r - c) / channels;
+      const w = hw % width;
+      const h = (hw - w) / width;
+      const column = (c * height + h) * width + w;
+      const at = (r - r0) * out;
+      for (let o = o0; o < o1; o++) result[at + o] = tile[(o - o0) * inputs + column];
     }
   }
   return result;

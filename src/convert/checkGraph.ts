@@ -1,7 +1,8 @@
 /**
  * Checks that a file whose weight layers carry the architecture's names is also wired as that
  * architecture, where the file records its graph (a caffemodel lists every layer with the blobs it
- * reads and writes; Keras weights files store no graph, and there only names and shapes are checked).
+ * reads and writes; a whole-model Keras `.h5` or `.keras` its config, see kerasGraph.ts; Keras
+ * weights files store no graph, and there only names and shapes are checked).
  *
  * VGG16 and VGG16-GAP are chains: each weight layer reads the output of the one before, through
  * nothing but ReLU, Dropout, Flatten, Split and — between blocks only, at most one — Pooling
@@ -75,6 +76,9 @@ function traceTo(graph: readonly SourceGraphNode[], at: number, previous: string
 }
 
 function checkConvGeometry(node: SourceGraphNode, fail: (problem: string) => never): void {
+  if (node.type === 'Convolution' && node.activation !== undefined && node.activation !== 'relu') {
+    fail(`'${node.name}' is a convolution with activation '${node.activation}'; VGG16's are followed by a ReLU`);
+  }
   const conv = node.conv;
   if (conv?.kernel === undefined) return;
   const is = (pair: readonly number[], v: number): boolean => pair.every((x) => x === v);

@@ -38,6 +38,8 @@ export interface ModelWeight {
   readonly shape: readonly number[];
   /** The values in tfjs' layout, computed from the file (a new array on each call). */
   values(): Float32Array;
+  /** The same values in consecutive pieces, where the tensor is too large to compute whole. */
+  chunks?(): Iterable<Float32Array>;
 }
 
 /** What the converters need of a built model: its topology, and its weights by layer and in order. */
@@ -171,7 +173,7 @@ export function matchWeights(model: ModelDescription, weights: MappedWeights): M
     }
     [layer.kernel, layer.bias].forEach((tensor, i) => {
       const variable = target.weights[i];
-      byVariable.set(variable.name, { name: variable.originalName, shape: tensor.shape, values: () => tensor.values() });
+      byVariable.set(variable.name, { name: variable.originalName, shape: tensor.shape, values: () => tensor.values(), chunks: tensor.chunks });
     });
   }
   return model.weights.map((variable) => {

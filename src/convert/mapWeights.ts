@@ -10,7 +10,7 @@
  * for a Keras 3 `.weights.h5` that stores no names.
  */
 import { ARCH_LAYERS, ConvertArch, archNameOfKerasLayer } from './architectures';
-import { caffeConvKernelToTfjs, caffeInnerProductRowsToTfjs } from './caffeLayout';
+import { caffeConvKernelToTfjs, caffeInnerProductRowChunks, caffeInnerProductRowsToTfjs } from './caffeLayout';
 import { checkSourceGraph } from './checkGraph';
 import { expandGroupedKernel } from './groupedKernel';
 import { SourceLayer, SourceNet, SourceTensor } from './sourceNet';
@@ -19,7 +19,12 @@ import { SourceLayer, SourceNet, SourceTensor } from './sourceNet';
 export interface MappedTensor {
   readonly shape: readonly number[];
   values(): Float32Array;
+  /** The same values in consecutive pieces, for tensors too large to compute whole (Caffe's fc6). */
+  chunks?(): Iterable<Float32Array>;
 }
+
+/** Kernel rows per piece of a Caffe InnerProduct brought into tfjs' layout (VGG16's fc6: 3136 rows × 4096 = 51 MB). */
+const DENSE_CHUNK_VALUES = 2 ** 24;
 
 /** One architecture layer's weights, in tfjs' layout. */
 export interface MappedLayer {
@@ -247,7 +252,11 @@ function mapDense(
     // (out, in) → (in, out), fc6's inputs reordered from (C, H, W) to (H, W, C); read 32 rows at a time.
     const [channels, side] = flatten ? [flatten.channels, flatten.side] : [b, 1];
     const rows = (first: number, count: number): Float32Array => kernel.values(first * b, count * b);
-    mapped = { shape: [b, a], values: () => caffeInnerProductRowsToTfjs(rows, a, channels, side, side) };
+    mapped = {
+      shape: [b, a],
+      values: () => caffeInnerProductRowsToTfjs(rows, a, channels, side, side),
+      chunks: () => caffeInnerProductRowChunks(rows, a, channels, side, side, Math.max(1, Math.floor(DENSE_CHUNK_VALUES / a))),
+    };
   } else {
     mapped = { shape: [a, b], values: () => kernel.values() };
   }

@@ -19,6 +19,7 @@
 import { checkHdf5Header } from './hdf5Header';
 import { KERAS_WEIGHTS_MEMBER, isZipArchive, storedZipMember } from './kerasArchive';
 import { checkHdf5Structure } from './hdf5Structure';
+import { kerasConfigGraph } from './kerasGraph';
 import {
   SourceLayer,
   SourceNet,
@@ -58,15 +59,38 @@ const CONTIGUOUS_LAYOUT = 1;
 export function readKerasH5(file: Uint8Array, fileName = 'h5'): SourceNet {
   const inArchive = isZipArchive(file);
   const bytes = inArchive ? storedZipMember(file, KERAS_WEIGHTS_MEMBER, fileName) : file;
+  const archiveConfig = inArchive ? archiveModelConfig(file, fileName) : undefined;
   if (inArchive) fileName = `${fileName}:${KERAS_WEIGHTS_MEMBER}`;
   const superblock = checkHdf5Header(bytes, fileName);
   checkHdf5Structure(bytes, superblock, fileName);
   // Every jsfive step below is guarded with a message naming it; this outer guard catches the rest
   // (jsfive throws bare strings from deep inside attribute and dataspace parsing).
-  return guard(() => readKerasLayout(bytes, fileName), fileName, 'reading the Keras layout');
+  const net = guard(() => readKerasLayout(bytes, fileName), fileName, 'reading the Keras layout');
+  const graph = kerasConfigGraph(archiveConfig ?? net.config);
+  return { format: net.format, layout: net.layout, layers: net.layers, ...(graph ? { graph } : {}) };
 }
 
-function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
+/** The parsed `config.json` of a `.keras` archive, or undefined when it is absent, compressed or not JSON. */
+function archiveModelConfig(file: Uint8Array, fileName: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(storedZipMember(file, 'config.json', fileName)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON attribute (a whole-model file's `model_config`), or undefined. */
+function jsonAttribute(node: JsfiveNode, name: string): unknown {
+  const text = attrStrings(node, name)?.[0];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet & { readonly config?: unknown } {
   const root = openHdf5(bytes, fileName);
   const reader = new DatasetReader(bytes, fileName);
   const rootKeys = guard(() => root.keys ?? [], fileName, 'listing the root group');
@@ -75,7 +99,8 @@ function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet {
   }
   if (rootKeys.includes('model_weights')) {
     const group = guard(() => root.get('model_weights'), fileName, 'opening model_weights');
-    return { format: 'keras', layout: 'keras-h5-model', layers: readLegacyLayers(group, reader, fileName) };
+    const config = guard(() => jsonAttribute(root, 'model_config'), fileName, 'reading model_config');
+    return { format: 'keras', layout: 'keras-h5-model', layers: readLegacyLayers(group, reader, fileName), config };
   }
   if (rootKeys.includes('layers')) {
     return { format: 'keras', layout: 'keras3', layers: readKeras3Layers(root, reader, fileName) };

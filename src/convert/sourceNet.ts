@@ -97,8 +97,8 @@ export interface SourceNet {
   readonly layers: readonly SourceLayer[];
   /**
    * Every layer of the file in file order, with or without weights, and how they connect, when the
-   * file records it (a caffemodel's `bottom` / `top` blobs); undefined when it does not (Keras
-   * weights files store no graph).
+   * file records it (a caffemodel's `bottom` / `top` blobs, a whole-model Keras file's config);
+   * undefined when it does not (Keras weights files store no graph).
    */
   readonly graph?: readonly SourceGraphNode[];
 }
@@ -112,6 +112,8 @@ export interface SourceGraphNode {
   readonly inputs: readonly string[];
   /** Names of the blobs it writes (an in-place ReLU writes the blob it reads). */
   readonly outputs: readonly string[];
+  /** A convolution's fused activation, where the file has one (Keras' Conv2D `activation`). */
+  readonly activation?: string;
   /** A convolution's geometry, each as (height, width), where the file states it. */
   readonly conv?: { readonly kernel?: readonly number[]; readonly pad: readonly number[]; readonly stride: readonly number[]; readonly dilation: readonly number[] };
 }

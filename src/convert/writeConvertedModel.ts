@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { LoadModelFolderOptions, loadModelFolder } from '../model-folder';
+import { LoadModelFolderOptions, checkModelFolder, loadModelFolder } from '../model-folder';
 import { ConvertedManifest, ConvertedManifestInput, makeConvertedManifest } from './manifest';
 import { applyChannelPreprocessing } from './preprocessing';
 import { OpenFile, WeightToWrite, WrittenFile, WrittenModelFiles, openFileSink, replaceFolderAtomically, writeFileThrough, writeLayersModelFiles } from './writeFolder';
@@ -99,21 +99,41 @@ export interface LoadedConvertedModel {
  * @throws Error naming the file that is missing or does not match.
  */
 export async function loadConvertedModel(dir: string, options: LoadModelFolderOptions = {}): Promise<LoadedConvertedModel> {
+  const manifest = readConvertedManifest(dir);
+  const model = await loadModelFolder(dir, manifestHashCheck(dir, manifest), options);
+  const preprocess = (rgb: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D =>
+    applyChannelPreprocessing(manifest.preprocessing, rgb, manifest.inputSize[0]);
+  return { model, manifest, preprocess };
+}
+
+/**
+ * Checks a converted folder without loading its weights ({@link checkModelFolder}): the hashes of the
+ * manifest, that model.json builds and its weights fit, and each weight's SHA-256 through
+ * `options.checkWeight`. Returns the manifest.
+ *
+ * @throws Error naming the file that is missing or does not match.
+ */
+export async function checkConvertedFolder(dir: string, options: LoadModelFolderOptions = {}): Promise<ConvertedManifest> {
+  const manifest = readConvertedManifest(dir);
+  await checkModelFolder(dir, manifestHashCheck(dir, manifest), options);
+  return manifest;
+}
+
+function readConvertedManifest(dir: string): ConvertedManifest {
   const manifestFile = path.join(dir, MANIFEST_JSON);
   if (!fs.existsSync(manifestFile)) throw new Error(`${manifestFile}: no manifest.json (is this a converted model folder?)`);
-  let manifest: ConvertedManifest;
   try {
-    manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as ConvertedManifest;
+    return JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as ConvertedManifest;
   } catch (error) {
     throw new Error(`${manifestFile}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  const model = await loadModelFolder(dir, (file, actual) => {
+}
+
+function manifestHashCheck(dir: string, manifest: ConvertedManifest): (file: string, actual: string) => void {
+  return (file, actual) => {
     const expected = manifest.files?.[file];
     if (expected !== actual) {
       throw new Error(`${path.join(dir, file)}: SHA-256 ${actual} does not match the manifest's ${expected ?? '(not listed)'}`);
     }
-  }, options);
-  const preprocess = (rgb: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D =>
-    applyChannelPreprocessing(manifest.preprocessing, rgb, manifest.inputSize[0]);
-  return { model, manifest, preprocess };
+  };
 }

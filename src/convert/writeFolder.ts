@@ -52,8 +52,10 @@ export interface WeightToWrite {
   /** The name model.json gives it (`conv1_1/kernel`). */
   readonly name: string;
   readonly shape: readonly number[];
-  /** Its float32 values (called once, while it is written). */
+  /** Its float32 values (called once, while it is written, unless `chunks` is given). */
   values(): Float32Array;
+  /** Its values in consecutive pieces, used instead of `values` when present. */
+  chunks?(): Iterable<Float32Array>;
 }
 
 /** What {@link writeLayersModelFiles} wrote. */
@@ -119,12 +121,17 @@ export function writeLayersModelFiles(dir: string, topology: object, weights: re
   const weightSha256 = new Map<string, string>();
   const bin = writeFileThrough(open, path.join(dir, 'weights.bin'), (write) => {
     for (const weight of weights) {
-      const values = weight.values();
       const size = weight.shape.reduce((a, b) => a * b, 1);
-      if (values.length !== size) throw new RangeError(`${weight.name}: ${values.length} values for shape [${weight.shape.join(', ')}]`);
-      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-      weightSha256.set(weight.name, crypto.createHash('sha256').update(bytes).digest('hex'));
-      write(bytes);
+      const hash = crypto.createHash('sha256');
+      let count = 0;
+      for (const values of weight.chunks?.() ?? [weight.values()]) {
+        const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+        hash.update(bytes);
+        write(bytes);
+        count += values.length;
+      }
+      if (count !== size) throw new RangeError(`${weight.name}: ${count} values for shape [${weight.shape.join(', ')}]`);
+      weightSha256.set(weight.name, hash.digest('hex'));
     }
   });
   const modelJson = {

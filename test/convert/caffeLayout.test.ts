@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   caffeConvKernelToTfjs,
   caffeFlattenedInnerProductToTfjs,
+  caffeInnerProductRowChunks,
   caffeInnerProductToTfjs,
 } from '../../src/convert/caffeLayout';
 import { maxAbsDiff } from './tinyVgg';
@@ -97,5 +98,31 @@ describe('caffeFlattenedInnerProductToTfjs', () => {
   it('equals the plain transpose for a 1×1 map', () => {
     const weight = values(6 * 4, 6);
     expect(Array.from(caffeFlattenedInnerProductToTfjs(weight, 6, 4, 1, 1))).toEqual(Array.from(caffeInnerProductToTfjs(weight, 6, 4)));
+  });
+});
+
+describe('caffeInnerProductRowChunks', () => {
+  it('gives the flattened InnerProduct reorder in pieces, read a few source rows at a time', () => {
+    const [out, c, h, w] = [37, 5, 3, 2];
+    const inputs = c * h * w;
+    const data = Float32Array.from({ length: out * inputs }, (_, i) => Math.sin(i) * 10);
+    const whole = caffeFlattenedInnerProductToTfjs(data, out, c, h, w);
+    const reads: number[] = [];
+    const rows = (first: number, count: number): Float32Array => {
+      reads.push(count);
+      return data.subarray(first * inputs, (first + count) * inputs);
+    };
+    for (const chunkRows of [1, 7, inputs, 100]) {
+      const pieces = [...caffeInnerProductRowChunks(rows, out, c, h, w, chunkRows)];
+      expect(pieces.length).toBe(Math.ceil(inputs / chunkRows));
+      const joined = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of pieces) {
+        joined.set(p, at);
+        at += p.length;
+      }
+      expect(Array.from(joined)).toEqual(Array.from(whole));
+    }
+    expect(Math.max(...reads)).toBeLessThanOrEqual(32);
   });
 });

@@ -112,6 +112,41 @@ describe('same names, other graph (a caffemodel records its wiring)', () => {
   }
 });
 
+describe('same names, other graph (a whole-model Keras file records its config)', () => {
+  const kerasRef = readReference('keras_vgg16_reference.json');
+  const files = [kerasRef.files['keras3-legacy'], kerasRef.files['keras3-zip']];
+
+  it('reads the graph of a whole-model .h5 and of a .keras archive, and converts them', () => {
+    for (const file of files) {
+      const net = readKerasH5(readFixture(file), file);
+      expect(net.graph?.find((n) => n.name === 'block2_conv1')).toMatchObject({ type: 'Convolution', inputs: ['block1_pool'], activation: 'relu', conv: { kernel: [3, 3], pad: [1, 1], stride: [1, 1] } });
+      expect(net.graph?.find((n) => n.name === 'fc1')).toMatchObject({ type: 'InnerProduct', inputs: ['flatten'] });
+      expect(() => mapWeights(net, 'vgg16')).not.toThrow();
+    }
+    expect(readKerasH5(readFixture(kerasRef.files.keras3)).graph).toBeUndefined(); // .weights.h5: no graph
+  });
+
+  for (const file of files) {
+    it(`refuses ${file} with a strided convolution or one without its ReLU`, () => {
+      // Same-length edits of block2_conv1's config text (an HDF5 attribute, or a zip member whose CRC is not read).
+      const original = Buffer.from(readFixture(file));
+      const text = original.toString('latin1');
+      const start = text.indexOf('"name": "block2_conv1"');
+      const stride = text.indexOf('"strides": [1, 1]', start);
+      const relu = text.indexOf('"activation": "relu"', start);
+      expect(Math.min(start, stride, relu)).toBeGreaterThan(0);
+      const at = (i: number, from: string, to: string): Uint8Array => {
+        const b = Buffer.from(original);
+        expect(b.toString('latin1', i, i + from.length)).toBe(from);
+        b.write(to, i, 'latin1');
+        return new Uint8Array(b);
+      };
+      expect(() => mapWeights(readKerasH5(at(stride, '"strides": [1, 1]', '"strides": [2, 2]'), file), 'vgg16')).toThrow(/'block2_conv1' is a 3×3 convolution with pad 1\/1, stride 2\/2/);
+      expect(() => mapWeights(readKerasH5(at(relu, '"activation": "relu"', '"activation": "tanh"'), file), 'vgg16')).toThrow(/'block2_conv1' is a convolution with activation 'tanh'/);
+    });
+  }
+});
+
 /** An OpenFile whose weights.bin fails with EFBIG after `limit` bytes, as a full or capped disk does. */
 function failingAfter(limit: number): OpenFile {
   return (file) => {
@@ -153,6 +188,28 @@ describe('a failed write', () => {
     const { model } = await loadConvertedModel(out);
     model.dispose();
     expect(fs.readdirSync(tmp).filter((f) => f.includes('writing'))).toEqual([]);
+  });
+
+  it('is caught by the read-back when the disk returns other bytes than those written', async () => {
+    const out = path.join(tmp, 'corrupted');
+    const corrupting: OpenFile = (file) => {
+      const sink = openFileSink(file);
+      if (path.basename(file) !== 'weights.bin') return sink;
+      let first = true;
+      return {
+        write(bytes) {
+          const copy = Uint8Array.from(bytes);
+          if (first && copy.length > 0) copy[0] ^= 1;
+          first = false;
+          sink.write(copy);
+        },
+        close: () => sink.close(),
+      };
+    };
+    await expect(runConvertCli(['--from', 'caffe', caffeFile, '--arch', 'vgg16', '--out', out], { ...quiet, openFile: corrupting })).rejects.toThrow(
+      /\.writing-[^/]+\/weights\.bin: weight conv1_1\/kernel does not hold the bytes written/,
+    );
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('never replaces a folder that is not a model folder, even with --force', async () => {
