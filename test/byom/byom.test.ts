@@ -20,6 +20,8 @@ import { translateKerasConfig } from '../../src/convert/kerasConfigToTfjs';
 import { cam } from '../../src/cam/cam';
 import { gradCam } from '../../src/cam/grad-cam';
 import { topK } from '../../src/cam/top-k';
+import { guidedBackprop } from '../../src/cam/guided-backprop';
+import { HEATMAP_METHODS, heatmapMethods } from '../../src/methods';
 import { classScores } from '../../src/model/forward';
 import { defaultLayerName } from '../../src/model/graph';
 import { load } from '../../src/weights';
@@ -157,6 +159,33 @@ describe('a trained Keras Sequential (the shipped cam-default rebuilt in Keras 3
     tf.dispose([pixels, scaled, ours, theirs]);
     converted.model.dispose();
     shipped.model.dispose();
+  });
+});
+
+describe('every method on every converted architecture', () => {
+  it('runs at the default layer (adds, concatenations, nested models), maps in [0, 1], no tensor leaks', async () => {
+    for (const name of ['resnet50', 'mobilenetv2', 'densenet121', 'efficientnetb0', 'inceptionv3', 'nested']) {
+      const ref = reference(name);
+      const { model } = await convertKerasModel(fs.readFileSync(path.join(FIXTURES, `${name}.keras`)), { fileName: name, preprocess: 'none' });
+      const x = fixedInput(ref.inputSize);
+      const before = tf.memory().numTensors;
+      for (const { name: method, method: run } of heatmapMethods(Object.keys(HEATMAP_METHODS).filter((m) => m !== 'cam'))) {
+        const [map] = await run(model, x, { target: ref.top });
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const v of map.data) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+        expect([name, method, lo >= 0 && hi <= 1 && Number.isFinite(lo)]).toEqual([name, method, true]);
+        expect([map.width, map.height]).toEqual([ref.inputSize, ref.inputSize]);
+      }
+      const [guided] = await guidedBackprop(model, x, { target: ref.top });
+      expect(guided.data.some((v) => v !== 0)).toBe(true);
+      expect(tf.memory().numTensors).toBe(before);
+      x.dispose();
+      model.dispose();
+    }
   });
 });
 
