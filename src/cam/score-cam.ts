@@ -82,7 +82,8 @@ function scoreWeights(
  * The default target of Score-CAM: the class the model predicts on each *unmasked* image,
  * c_b = argmax_c z_c(X_b), as `classTarget(c_b)`. Score-CAM (Wang et al., eq. 4–7) scores every
  * masked image X ⊙ H_k by that one class; `topClassTarget()` would instead pick whichever class wins
- * on each masked image (a different class in 45–73 % of the masked passes on the shipped models).
+ * on each masked image (issue 14 found a different class in 45–73 % of the masked passes of the
+ * shipped models).
  */
 function predictedClassTargets(logits: tf.Tensor2D): Target[] {
   const classes = tf.tidy(() => tf.argMax(logits, 1).dataSync());

@@ -3,31 +3,42 @@
  * the original weights (issue 8): Caffe `.caffemodel` and Keras `.h5` →
  * `vgg16` / `vgg16Gap` in tfjs layers format with a manifest.
  */
-export type { SourceTensor, SourceLayer, SourceNet } from './sourceNet';
-export { MAX_MODEL_FILE_BYTES } from './sourceNet';
+export type { SourceTensor, SourceLayer, SourceNet, SourceGraphNode } from './sourceNet';
+export { MAX_MODEL_FILE_BYTES, fileTensor, memoryTensor, sizeOfShape } from './sourceNet';
+export { checkSourceGraph } from './checkGraph';
+export { kerasConfigGraph } from './kerasGraph';
 export { CAFFE_SCHEMA } from './caffeSchema';
 export { readCaffemodel } from './readCaffemodel';
 export type { Hdf5Superblock } from './hdf5Header';
 export { checkHdf5Header } from './hdf5Header';
 export { readKerasH5 } from './readKerasH5';
 export { KERAS_WEIGHTS_MEMBER, isZipArchive, storedZipMember } from './kerasArchive';
-export { caffeConvKernelToTfjs, caffeInnerProductToTfjs, caffeFlattenedInnerProductToTfjs } from './caffeLayout';
+export type { InnerProductRows } from './caffeLayout';
+export {
+  caffeConvKernelToTfjs,
+  caffeInnerProductToTfjs,
+  caffeFlattenedInnerProductToTfjs,
+  caffeInnerProductRowsToTfjs,
+  caffeInnerProductRowChunks,
+} from './caffeLayout';
 export { expandGroupedKernel } from './groupedKernel';
 export type { ConvertArch, ArchLayers, ArchModelOptions } from './architectures';
 export { CONVERT_ARCHS, ARCH_LAYERS, parseConvertArch, archNameOfKerasLayer, buildArchModel } from './architectures';
-export type { MappedLayer, MappedWeights } from './mapWeights';
+export type { MappedLayer, MappedTensor, MappedWeights } from './mapWeights';
 export { mapWeights } from './mapWeights';
-export type { ConvertToModelOptions, ConvertedModel } from './convertModel';
-export { convertToModel } from './convertModel';
+export type { ConvertToModelOptions, ConvertedModel, ConversionPlan, ModelDescription, ModelWeight, VariableInfo } from './convertModel';
+export { convertToModel, planConversion, describeModel, describeArchModel, matchWeights } from './convertModel';
 export type { ChannelPreprocessing } from './preprocessing';
 export { VGG_MEAN_BGR, caffePreprocessing, kerasVgg16Preprocessing, applyChannelPreprocessing } from './preprocessing';
 export { IMAGENET_CLASSES, classNamesFor } from './imagenetClasses';
 export type { ConvertedSource, ConvertedManifest, ConvertedManifestInput } from './manifest';
 export { makeConvertedManifest } from './manifest';
-export type { WrittenFile, LoadedConvertedModel } from './writeConvertedModel';
-export { writeConvertedModel, loadConvertedModel } from './writeConvertedModel';
-export type { ConvertFrom, ConvertFileOptions, ConvertedFile } from './convertFile';
-export { convertFile } from './convertFile';
+export type { WrittenFile, LoadedConvertedModel, WriteConvertedOptions, WrittenConvertedFolder } from './writeConvertedModel';
+export { writeConvertedModel, writeConvertedFiles, loadConvertedModel, checkConvertedFolder } from './writeConvertedModel';
+export type { FileSink, OpenFile, WeightToWrite, WrittenModelFiles, ReplaceFolderOptions } from './writeFolder';
+export { openFileSink, writeFileThrough, writeLayersModelFiles, replaceFolderAtomically } from './writeFolder';
+export type { ConvertFrom, ConvertFileOptions, ConvertedFile, SourceFile } from './convertFile';
+export { convertFile, readSourceFile } from './convertFile';
 export type { ConvertCliArgs, RunConvertCliOptions, ConvertCliResult } from './cli';
 export { CONVERT_USAGE, parseConvertArgs, readModelFile, runConvertCli } from './cli';
 export type { NamedSourceTensor, KerasObjectConfig, KerasModelFile } from './kerasModelFile';
