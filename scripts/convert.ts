@@ -1,7 +1,9 @@
 /**
+ * npm run convert -- <model.h5|model.keras> --out weights/<name>   (any Keras model: --arch auto)
  * npm run convert -- --from caffe|keras <file> --arch vgg16|vgg16-gap --out weights/<name>
  *
- * Converts a Caffe .caffemodel or a Keras .h5 into a tfjs layers folder with manifest.json
+ * Converts a Keras model file with its own configuration, or a Caffe .caffemodel / Keras weights file
+ * onto VGG16 / VGG16-GAP, into a tfjs layers folder with manifest.json
  * (see src/convert/cli.ts). Starts the fastest backend first (WSOL_BACKEND forces one). `npm run convert`
  * runs it with `tsx --expose-gc`, so that the source file's bytes are freed before the folder is reloaded.
  */

@@ -28,7 +28,8 @@ export interface Preprocessing {
   readonly colorSpace: 'RGB' | 'BGR';
   readonly layout: 'NHWC';
   readonly resize: 'bilinear';
-  readonly scale: number;
+  /** One factor, or one per channel in `colorSpace` order (e.g. 1 / (255 · std) for PyTorch-style models). */
+  readonly scale: number | readonly [number, number, number];
   /** Added after scaling: one number, or one per channel in `colorSpace` order (e.g. −mean BGR). */
   readonly offset: number | readonly [number, number, number];
 }
@@ -77,6 +78,12 @@ export interface LoadOptions {
   readonly weightsDir?: string;
   /** Folder a relative folder path (`./my-model`, `weights/vgg16`) is resolved from. @default process.cwd() */
   readonly baseDir?: string;
+  /** A folder without manifest.json (tensorflowjs_converter's output): how to prepare its input. */
+  readonly preprocessing?: Preprocessing;
+  /** A folder without manifest.json whose model accepts any input size: the side to resize to. */
+  readonly inputSize?: number;
+  /** A folder without manifest.json: class names, one per output. @default ImageNet's for 1,000 outputs */
+  readonly classes?: readonly string[];
 }
 
 /** The folder `weights/` of this repository. */
@@ -228,7 +235,7 @@ export function makePreprocess(manifest: WeightsManifest): LoadedModel['preproce
       }
       if (x.shape[1] !== h || x.shape[2] !== w) x = tf.image.resizeBilinear(x, [h, w]);
       if (colorSpace === 'BGR') x = tf.reverse(x, -1);
-      return x.mul(scale).add(typeof offset === 'number' ? offset : tf.tensor1d([...offset])) as tf.Tensor4D;
+      return x.mul(typeof scale === 'number' ? scale : tf.tensor1d([...scale])).add(typeof offset === 'number' ? offset : tf.tensor1d([...offset])) as tf.Tensor4D;
     });
 }
 
@@ -239,7 +246,7 @@ export function makePreprocess(manifest: WeightsManifest): LoadedModel['preproce
  */
 export function scalarPreprocessing(manifest: WeightsManifest): { readonly scale: number; readonly offset: number } {
   const { scale, offset, colorSpace } = manifest.preprocessing;
-  if (colorSpace !== 'RGB' || typeof offset !== 'number') {
+  if (colorSpace !== 'RGB' || typeof offset !== 'number' || typeof scale !== 'number') {
     throw new RangeError(`model '${manifest.name}' expects ${colorSpace} with per-channel offsets: prepare its inputs with preprocess()`);
   }
   return { scale, offset };
@@ -278,7 +285,9 @@ export function resolveModelFolder(name: string, options: LoadOptions = {}): str
  * `weights/`) or the path of a model folder, absolute or relative (see {@link resolveModelFolder}).
  * Verifies the SHA-256 of `model.json` and of each weight shard against `manifest.json`, then builds
  * the model; a folder that is malformed (a topology that does not build, weights that do not fit)
- * is refused with a message naming the file, and leaves no tensor behind.
+ * is refused with a message naming the file, and leaves no tensor behind. `name` may also be a
+ * `model.json` path, an http(s) URL of one, or a folder without manifest.json (tensorflowjs_converter's
+ * output; give `options.preprocessing`): see `loadModelLocation` (src/convert/loadModelFolder.ts).
  *
  * @example
  * ```ts
@@ -290,6 +299,11 @@ export function resolveModelFolder(name: string, options: LoadOptions = {}): str
  *   manifest, a malformed model.
  */
 export async function load(name: ShippedModelName | string, options: LoadOptions = {}): Promise<LoadedModel> {
+  // A model.json path, an http(s) URL, or a folder without manifest.json (tensorflowjs_converter's
+  // output): src/convert/loadModelFolder.ts. (Imported here: a static import would make a cycle,
+  // which tslab's module loader cannot follow.)
+  const { loadsAsLocation, loadModelLocation } = await import('./convert/loadModelFolder');
+  if (loadsAsLocation(name, options)) return loadModelLocation(name, options);
   const dir = resolveModelFolder(name, options);
   const manifest = readManifest(dir);
   const preprocess = makePreprocess(manifest);

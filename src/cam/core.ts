@@ -24,7 +24,8 @@ export interface CamOptions {
   readonly target?: TargetSpec;
   /**
    * Name of the layer whose activations are weighted.
-   * @default the last convolutional layer on the path to the scores (`defaultLayerName(model)`)
+   * @default `defaultLayerName(model)`: the last convolutional layer on the path to the scores, or the
+   *   first layer after it that every path goes through when a skip connection or branch bypasses it
    */
   readonly layer?: string;
   /** Apply a ReLU to the weighted sum (keep only evidence for the target). @default true */

@@ -5,8 +5,12 @@
  *
  *   ∂L/∂x = [x > 0] · [∂L/∂y > 0] · ∂L/∂y
  *
- * The model is re-executed with its ReLUs (ReLU layers, relu/relu6 activations of conv and dense
- * layers) replaced by `tf.customGrad` look-alikes that share its weights; its layers are untouched.
+ * The model is re-executed with its ReLUs (ReLU layers, with `max_value` too, and the relu/relu6
+ * activations of any layer: Conv2D, DepthwiseConv2D, SeparableConv2D, Dense, Activation), nested
+ * models included, replaced by `tf.customGrad` look-alikes that share its weights; its layers are
+ * untouched. Other activations (swish, gelu, elu, tanh, sigmoid) are backpropagated as they are: the
+ * guided rule is defined for the ReLU, so on a network without ReLUs (EfficientNet's swish) the result
+ * is the plain input gradient.
  */
 import * as tf from '@tensorflow/tfjs';
 import { GradientImage, makeGradientImage, TargetSpec } from '../types';

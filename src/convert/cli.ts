@@ -23,6 +23,9 @@ import { describeArchModel, matchWeights, planConversion } from './convertModel'
 import { ConvertFrom, readSourceFile } from './convertFile';
 import { classNamesFor } from './imagenetClasses';
 import { ConvertedManifest } from './manifest';
+import type { AutoConvertedManifest } from './convertKerasModel';
+import { PreprocessMode, parsePreprocessMode } from './kerasPreprocessing';
+import { runAutoConvert } from './autoConvertCli';
 import { MAX_MODEL_FILE_BYTES } from './sourceNet';
 import { checkConvertedFolder, writeConvertedFiles } from './writeConvertedModel';
 import { OpenFile, WrittenFile, replaceFolderAtomically } from './writeFolder';
@@ -31,7 +34,12 @@ import { OpenFile, WrittenFile, replaceFolderAtomically } from './writeFolder';
 export interface ConvertCliArgs {
   readonly from: ConvertFrom;
   readonly file: string;
-  readonly arch: ConvertArch;
+  /** `auto` (the default): the file's own model configuration (Keras `.h5` / `.keras`). */
+  readonly arch: ConvertArch | 'auto';
+  /** `--arch auto`: the input convention (default: known from a keras.applications name). */
+  readonly preprocess?: PreprocessMode;
+  /** `--arch auto`: a text file with one class name per line. */
+  readonly classesFile?: string;
   readonly out: string;
   readonly name: string;
   readonly inputSize?: number;
@@ -41,10 +49,12 @@ export interface ConvertCliArgs {
 
 /** The usage text. */
 export const CONVERT_USAGE =
-  'usage: npm run convert -- --from caffe|keras <file> --arch vgg16|vgg16-gap --out weights/<name>\n' +
+  'usage: npm run convert -- [--from keras] <model.h5|model.keras> [--arch auto] --out weights/<name>\n' +
+  '                          [--preprocess caffe|tf|torch|none] [--classes names.txt] [--input-size N] [--name NAME] [--force]\n' +
+  '       npm run convert -- --from caffe|keras <file> --arch vgg16|vgg16-gap --out weights/<name>\n' +
   '                          [--input-size N] [--mean B,G,R] [--name NAME] [--force]';
 
-const VALUE_FLAGS = ['--from', '--arch', '--out', '--input-size', '--mean', '--name', '--file'];
+const VALUE_FLAGS = ['--from', '--arch', '--out', '--input-size', '--mean', '--name', '--file', '--preprocess', '--classes'];
 
 /**
  * Parses the arguments (after `--`).
@@ -68,10 +78,12 @@ export function parseConvertArgs(argv: readonly string[]): ConvertCliArgs {
   }
   if (values.has('file')) positional.unshift(values.get('file')!);
   if (positional.length !== 1) throw usageError(positional.length === 0 ? 'no input file given' : `more than one input file: ${positional.join(', ')}`);
-  const from = values.get('--from');
+  const archText = values.get('--arch') ?? 'auto';
+  const auto = archText.trim().toLowerCase() === 'auto';
+  const from = values.get('--from') ?? (auto ? 'keras' : undefined);
   if (from !== 'caffe' && from !== 'keras') throw usageError(`--from must be caffe or keras, got ${from ?? 'nothing'}`);
-  const archText = values.get('--arch');
-  if (archText === undefined) throw usageError('--arch is required');
+  if (auto && from === 'caffe') throw usageError('a .caffemodel holds no model configuration: --from caffe needs --arch vgg16|vgg16-gap');
+  if (!auto && (values.has('--preprocess') || values.has('--classes'))) throw usageError('--preprocess and --classes apply to --arch auto only');
   const out = values.get('--out');
   if (out === undefined) throw usageError('--out is required');
   const sizeText = values.get('--input-size');
@@ -88,7 +100,9 @@ export function parseConvertArgs(argv: readonly string[]): ConvertCliArgs {
   return {
     from,
     file: positional[0],
-    arch: parseConvertArch(archText),
+    arch: auto ? 'auto' : parseConvertArch(archText),
+    preprocess: values.has('--preprocess') ? parsePreprocessMode(values.get('--preprocess')!) : undefined,
+    classesFile: values.get('--classes'),
     out,
     name: values.get('--name') ?? path.basename(path.resolve(out)),
     inputSize,
@@ -125,7 +139,7 @@ export interface RunConvertCliOptions {
 /** What {@link runConvertCli} did. */
 export interface ConvertCliResult {
   readonly args: ConvertCliArgs;
-  readonly manifest: ConvertedManifest;
+  readonly manifest: ConvertedManifest | AutoConvertedManifest;
   readonly files: readonly WrittenFile[];
   /** Weights of the written folder whose bytes were read back and found identical to those written (all of them). */
   readonly verifiedWeights: number;
@@ -139,8 +153,10 @@ export interface ConvertCliResult {
  */
 export async function runConvertCli(argv: readonly string[], options: RunConvertCliOptions = {}): Promise<ConvertCliResult> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const args = parseConvertArgs(argv);
+  const parsed = parseConvertArgs(argv);
   const started = Date.now();
+  if (parsed.arch === 'auto') return runAutoConvert(parsed, readModelFile(parsed.file), log, started);
+  const args: FixedArchArgs = { ...parsed, arch: parsed.arch };
   const { manifest, files, verifiedWeights } = await replaceFolderAtomically(args.out, { force: args.force }, async (staging) => {
     const written = convertInto(staging, args, log, options);
     releaseUnreachable();
@@ -152,6 +168,9 @@ export async function runConvertCli(argv: readonly string[], options: RunConvert
   log(`wrote ${path.join(args.out, 'manifest.json')}; read back with hashes checked: the model builds and all ${verifiedWeights} weights are identical; ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { args, manifest, files, verifiedWeights };
 }
+
+/** Arguments naming one of the fixed architectures (not `auto`). */
+type FixedArchArgs = ConvertCliArgs & { readonly arch: ConvertArch };
 
 /** What the architecture is built at before the file is read: ImageNet's 1,000 classes, `--input-size` or 224. */
 function expectedSize(args: ConvertCliArgs): ArchModelOptions {
@@ -165,7 +184,7 @@ function expectedSize(args: ConvertCliArgs): ArchModelOptions {
  * the same time (it is rebuilt, with the file in memory, for other sizes). The file's bytes are
  * unreachable once this returns, so the reload that follows does not hold them too.
  */
-function convertInto(staging: string, args: ConvertCliArgs, log: (line: string) => void, options: RunConvertCliOptions) {
+function convertInto(staging: string, args: FixedArchArgs, log: (line: string) => void, options: RunConvertCliOptions) {
   const expected = expectedSize(args);
   let model = describeArchModel(args.arch, expected, options.build);
   releaseUnreachable(); // the built model's random weights were JS arrays (tfjs' initializers): free them before reading

@@ -1,5 +1,6 @@
 /**
- * Converters of the original weights to tfjs (issue 8): Caffe `.caffemodel` and Keras `.h5` →
+ * Converters to tfjs: any Keras model file with its own configuration (`--arch auto`, issue 18), and
+ * the original weights (issue 8): Caffe `.caffemodel` and Keras `.h5` →
  * `vgg16` / `vgg16Gap` in tfjs layers format with a manifest.
  */
 export type { SourceTensor, SourceLayer, SourceNet, SourceGraphNode } from './sourceNet';
@@ -40,3 +41,15 @@ export type { ConvertFrom, ConvertFileOptions, ConvertedFile, SourceFile } from 
 export { convertFile, readSourceFile } from './convertFile';
 export type { ConvertCliArgs, RunConvertCliOptions, ConvertCliResult } from './cli';
 export { CONVERT_USAGE, parseConvertArgs, readModelFile, runConvertCli } from './cli';
+export type { NamedSourceTensor, KerasObjectConfig, KerasModelFile } from './kerasModelFile';
+export { KERAS_CONFIG_MEMBER, readKerasModelFile } from './kerasModelFile';
+export type { TranslatedConfig } from './kerasConfigToTfjs';
+export { UnsupportedLayerError, translateKerasConfig } from './kerasConfigToTfjs';
+export type { AssignedWeight, BuiltKerasModel } from './buildKerasModel';
+export { buildKerasModel } from './buildKerasModel';
+export type { PreprocessMode } from './kerasPreprocessing';
+export { PREPROCESS_MODES, preprocessingOf, knownApplicationMode, parsePreprocessMode } from './kerasPreprocessing';
+export type { AutoConvertedManifest, ConvertKerasModelOptions, KerasModelConversion } from './convertKerasModel';
+export { NoModelConfigError, convertKerasModel } from './convertKerasModel';
+export { readClassNames } from './autoConvertCli';
+export { loadsAsLocation, loadModelLocation } from './loadModelFolder';

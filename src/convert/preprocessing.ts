@@ -17,8 +17,8 @@ export interface ChannelPreprocessing {
   readonly colorSpace: 'RGB' | 'BGR';
   readonly layout: 'NHWC';
   readonly resize: 'bilinear';
-  /** Factor applied to pixels in [0, 255]. */
-  readonly scale: number;
+  /** Factor applied to pixels in [0, 255]: one number, or one per channel in `colorSpace` order (torch mode). */
+  readonly scale: number | readonly [number, number, number];
   /** Added after scaling, per channel, listed in `colorSpace` order (−mean). */
   readonly offset: readonly [number, number, number];
   /** Where the convention comes from. */
@@ -79,6 +79,7 @@ export function applyChannelPreprocessing(
     let x = (rgb.rank === 3 ? rgb.expandDims(0) : rgb).toFloat() as tf.Tensor4D;
     if (x.shape[1] !== inputSize || x.shape[2] !== inputSize) x = tf.image.resizeBilinear(x, [inputSize, inputSize]);
     if (preprocessing.colorSpace === 'BGR') x = tf.reverse(x, -1);
-    return x.mul(preprocessing.scale).add(tf.tensor1d(preprocessing.offset.slice())) as tf.Tensor4D;
+    const scale = typeof preprocessing.scale === 'number' ? preprocessing.scale : tf.tensor1d(preprocessing.scale.slice());
+    return x.mul(scale).add(tf.tensor1d(preprocessing.offset.slice())) as tf.Tensor4D;
   });
 }

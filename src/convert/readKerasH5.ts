@@ -33,7 +33,7 @@ interface JsfiveDataObjects {
   find_msg_type(type: number): Array<Map<string, number>>;
   _get_data_message_properties(msgOffset: number): [number, number | undefined, number, number];
 }
-interface JsfiveNode {
+export interface JsfiveNode {
   readonly keys?: string[];
   readonly attrs: Record<string, unknown>;
   readonly shape?: number[];
@@ -111,7 +111,7 @@ function readKerasLayout(bytes: Uint8Array, fileName: string): SourceNet & { rea
   );
 }
 
-function openHdf5(bytes: Uint8Array, fileName: string): JsfiveNode {
+export function openHdf5(bytes: Uint8Array, fileName: string): JsfiveNode {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const jsfive = require('jsfive') as JsfiveModule;
   // jsfive reads a whole ArrayBuffer from its byte 0. A view into a larger buffer (the member of a
@@ -123,7 +123,7 @@ function openHdf5(bytes: Uint8Array, fileName: string): JsfiveNode {
 }
 
 /** Runs a jsfive step, turning what it throws (often a bare string) into an Error that names the step. */
-function guard<T>(step: () => T, fileName: string, doing: string): T {
+export function guard<T>(step: () => T, fileName: string, doing: string): T {
   try {
     return step();
   } catch (error) {
@@ -133,10 +133,10 @@ function guard<T>(step: () => T, fileName: string, doing: string): T {
   }
 }
 
-class KerasH5Error extends Error {}
+export class KerasH5Error extends Error {}
 
 /** A string or string-array attribute, NUL padding of fixed-length strings removed. */
-function attrStrings(node: JsfiveNode, name: string): string[] | undefined {
+export function attrStrings(node: JsfiveNode, name: string): string[] | undefined {
   const value = node.attrs[name];
   if (value === undefined) return undefined;
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
@@ -178,7 +178,7 @@ function readKeras3Layers(root: JsfiveNode, reader: DatasetReader, fileName: str
 }
 
 /** Reads contiguous little-endian float datasets straight from the file bytes, bounds checked. */
-class DatasetReader {
+export class DatasetReader {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly fileName: string,

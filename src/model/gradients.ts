@@ -82,9 +82,10 @@ export function layerGradients(
 
 /**
  * ∂y/∂x, the gradient of each image's target with respect to the input images, `[batch, h, w, c]`.
- * With `guided`, every ReLU of the graph (ReLU layers and conv/dense layers with a relu or relu6
+ * With `guided`, every ReLU of the graph (ReLU layers and any layer with a relu or relu6
  * activation) backpropagates by the guided rule [x > 0]·[∂L/∂y > 0]·∂L/∂y (Springenberg et al.,
- * 2015); the model's own layers are not changed. The caller disposes the result.
+ * 2015); other activations (swish, gelu, …) by their own gradient; the model's own layers are not
+ * changed. The caller disposes the result.
  */
 export function inputGradients(
   model: tf.LayersModel,

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { guidedActivation, guidedRelu, guidedRelu6 } from './guided-relu';
-import { unfusedCall } from './unfused';
+import { tapeSafeCall, unfusedCall } from './unfused';
 
 /** A tfjs layer as seen by the plumbing. */
 export type Layer = tf.layers.Layer;
@@ -204,7 +204,7 @@ function tapedCall(layer: Layer, softmaxDense: Layer | undefined): LayerCall | u
     return unfusedCall(layer, IDENTITY, linear) ?? linear;
   }
   const activation = activationOf(layer);
-  if (activation === undefined) return undefined;
+  if (activation === undefined) return tapeSafeCall(layer);
   return unfusedCall(layer, (x) => activation.apply(x), applyLayer(layer));
 }
 
@@ -370,22 +370,57 @@ export function runSteps(steps: readonly Step[], memo: Memo, calls: ReadonlyMap<
 }
 
 /** The class names of convolutional layers that {@link defaultLayerName} picks from. */
-const CONV_CLASSES = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
+export const CONV_CLASSES: ReadonlySet<string> = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D', 'Conv2DTranspose']);
 
 /**
- * The name of the last convolutional layer (Conv2D, SeparableConv2D, DepthwiseConv2D,
- * Conv2DTranspose) on the path from the input to the class scores: the default target layer of
- * the Grad-CAM family (`conv5_3` for VGG16).
+ * Positions in `steps` after which every later step depends on that step's output alone: a tensor
+ * every path from the input to the scores goes through (a cut of the graph). With the steps in
+ * topological order, step k is a cut exactly when, once it has run, its output is the only value
+ * still to be read by a later step.
+ */
+export function cutPositions(plan: ModelPlan): Set<number> {
+  const remaining = new Map(plan.consumers);
+  const live = new Set<number>();
+  const cuts = new Set<number>();
+  plan.steps.forEach((step, k) => {
+    for (const input of step.inputs) {
+      const left = (remaining.get(input.id) ?? 1) - 1;
+      remaining.set(input.id, left);
+      if (left <= 0) live.delete(input.id);
+    }
+    for (const o of step.outputs) if ((remaining.get(o.id) ?? 0) > 0) live.add(o.id);
+    if (live.size === 1 && step.outputs.length === 1 && live.has(step.outputs[0].id)) cuts.add(k);
+  });
+  return cuts;
+}
+
+/**
+ * The default target layer of the CAM family: the last convolutional layer (Conv2D, SeparableConv2D,
+ * DepthwiseConv2D, Conv2DTranspose) on the path from the input to the class scores (`conv5_3` for
+ * VGG16) — or, when a skip connection or a parallel branch bypasses it (ResNet's identity shortcuts,
+ * Inception's and DenseNet's concatenations), the first layer after it through which every path to
+ * the scores goes and whose output is still a feature map (`conv5_block3_add` for ResNet50, `mixed10`
+ * for InceptionV3, `conv5_block16_concat` for DenseNet121): a map of one branch alone would explain only
+ * part of what the scores see. Nested models are looked into.
  *
  * @throws Error when the model has no convolutional layer, listing its layers.
  */
 export function defaultLayerName(model: tf.LayersModel): string {
   const plan = modelPlan(model);
-  for (let i = plan.steps.length - 1; i >= 0; i--) {
+  let last = -1;
+  for (let i = plan.steps.length - 1; i >= 0 && last < 0; i--) {
     const layer = plan.steps[i].layer;
-    if (layer !== undefined && CONV_CLASSES.has(className(layer))) return layer.name;
+    if (layer !== undefined && CONV_CLASSES.has(className(layer))) last = i;
   }
-  throw new Error(
-    `model '${model.name}' has no convolutional layer to default to; pass options.layer (layers: ${plan.layerNames.join(', ')})`,
-  );
+  if (last < 0) {
+    throw new Error(
+      `model '${model.name}' has no convolutional layer to default to; pass options.layer (layers: ${plan.layerNames.join(', ')})`,
+    );
+  }
+  const cuts = cutPositions(plan);
+  for (let k = last; k < plan.steps.length; k++) {
+    const step = plan.steps[k];
+    if (step.layer !== undefined && cuts.has(k) && step.outputs[0].shape.length === 4) return step.layer.name;
+  }
+  return (plan.steps[last].layer as Layer).name;
 }

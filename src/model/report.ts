@@ -3,7 +3,7 @@
  * scores are read, so a notebook can show it before computing maps.
  */
 import * as tf from '@tensorflow/tfjs';
-import { defaultLayerName, modelPlan } from './graph';
+import { CONV_CLASSES, cutPositions, defaultLayerName, modelPlan } from './graph';
 
 /** The plumbing's choices for one model. */
 export interface PlumbingReport {
@@ -42,4 +42,53 @@ export function plumbingReport(model: tf.LayersModel): PlumbingReport {
     scores: plan.logitsNote,
     layers: plan.layerNames,
   };
+}
+
+/** A layer whose feature map the CAM methods can weigh (`options.layer`). */
+export interface FeatureLayer {
+  readonly name: string;
+  /** tfjs class, e.g. `Conv2D`, `Add`, `Concatenate`. */
+  readonly className: string;
+  /** Output `[height, width, channels]`. */
+  readonly outputSize: readonly [number, number, number];
+  /** A convolution (Conv2D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose). */
+  readonly convolution: boolean;
+  /** Every path from the input to the scores goes through this layer's output (no branch bypasses it). */
+  readonly cut: boolean;
+  /** The default target layer ({@link defaultLayerName}). */
+  readonly isDefault: boolean;
+}
+
+/**
+ * The layers on the path to the scores that give a feature map `[batch, h, w, c]` and are either a
+ * convolution or a layer every path goes through (ResNet's `add`/`out`, Inception's `mixed`,
+ * DenseNet's `concat`, batch norms and activations of a chain), in graph order: the candidates for
+ * `options.layer`, with their output sizes.
+ */
+export function featureLayers(model: tf.LayersModel): FeatureLayer[] {
+  const plan = modelPlan(model);
+  const cuts = cutPositions(plan);
+  let defaultLayer: string | undefined;
+  try {
+    defaultLayer = defaultLayerName(model);
+  } catch {
+    defaultLayer = undefined;
+  }
+  const layers: FeatureLayer[] = [];
+  plan.steps.forEach((step, k) => {
+    const shape = step.outputs[0]?.shape;
+    if (step.layer === undefined || shape === undefined || shape.length !== 4) return;
+    const convolution = CONV_CLASSES.has(step.layer.getClassName());
+    if (!convolution && !cuts.has(k)) return;
+    const [, h, w, c] = shape;
+    layers.push({
+      name: step.layer.name,
+      className: step.layer.getClassName(),
+      outputSize: [h ?? 0, w ?? 0, c ?? 0],
+      convolution,
+      cut: cuts.has(k),
+      isDefault: step.layer.name === defaultLayer,
+    });
+  });
+  return layers;
 }

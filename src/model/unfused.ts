@@ -57,6 +57,35 @@ function denseCall(layer: Layer, activation: ActivationFunction, fallback: Layer
   };
 }
 
+interface BatchNormLike {
+  readonly axis: number;
+  readonly epsilon: number;
+  readonly movingMean: { read(): tf.Tensor };
+  readonly movingVariance: { read(): tf.Tensor };
+  readonly gamma: { read(): tf.Tensor } | null | undefined;
+  readonly beta: { read(): tf.Tensor } | null | undefined;
+}
+
+/**
+ * BatchNormalization at inference, y = (x − μ) / √(σ² + ε) · γ + β (Ioffe & Szegedy, ICML 2015), with
+ * plain ops. tfjs' fused batch-norm kernel cannot be differentiated when γ or β is absent (`scale:
+ * false` — InceptionV3 — or `center: false`): it saves an undefined tensor for the backward pass.
+ */
+function batchNormCall(layer: Layer): LayerCall {
+  const bn = layer as unknown as BatchNormLike;
+  return (inputs) =>
+    tf.tidy(() => {
+      const x = inputs[0];
+      const axis = bn.axis < 0 ? x.rank + bn.axis : bn.axis;
+      const shape = x.shape.map((d, i) => (i === axis ? d : 1));
+      const param = (v: { read(): tf.Tensor }): tf.Tensor => tf.reshape(v.read(), shape);
+      let y = tf.mul(tf.sub(x, param(bn.movingMean)), tf.rsqrt(tf.add(param(bn.movingVariance), bn.epsilon)));
+      if (bn.gamma != null) y = tf.mul(y, param(bn.gamma));
+      if (bn.beta != null) y = tf.add(y, param(bn.beta));
+      return y;
+    });
+}
+
 /**
  * An unfused call of a Conv2D (2-D, channels-last, same/valid padding) or Dense layer that applies
  * `activation` after the bias, reading the layer's own weight variables; undefined for other
@@ -67,4 +96,9 @@ export function unfusedCall(layer: Layer, activation: ActivationFunction, fallba
   if (kind === 'Conv2D') return conv2dCall(layer, activation);
   if (kind === 'Dense') return denseCall(layer, activation, fallback);
   return undefined;
+}
+
+/** The taped call of a layer without activation that tfjs cannot always differentiate (BatchNormalization), or undefined. */
+export function tapeSafeCall(layer: Layer): LayerCall | undefined {
+  return layer.getClassName() === 'BatchNormalization' ? batchNormCall(layer) : undefined;
 }

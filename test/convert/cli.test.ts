@@ -21,7 +21,7 @@ describe('parseConvertArgs', () => {
 
   it('names what is wrong, with the usage', () => {
     expect(() => parseConvertArgs(['--from', 'torch', 'a', '--arch', 'vgg16', '--out', 'o'])).toThrow(/--from must be caffe or keras, got torch\nusage/);
-    expect(() => parseConvertArgs(['--from', 'caffe', 'a', '--out', 'o'])).toThrow(/--arch is required/);
+    expect(() => parseConvertArgs(['--from', 'caffe', 'a', '--out', 'o'])).toThrow(/--from caffe needs --arch vgg16\|vgg16-gap/);
     expect(() => parseConvertArgs(['--from', 'caffe', '--arch', 'vgg16', '--out', 'o'])).toThrow(/no input file given/);
     expect(() => parseConvertArgs(['--from', 'caffe', 'a', 'b', '--arch', 'vgg16', '--out', 'o'])).toThrow(/more than one input file: a, b/);
     expect(() => parseConvertArgs(['--from', 'caffe', 'a', '--arch', 'vgg16', '--out'])).toThrow(/--out needs a value/);

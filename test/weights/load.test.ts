@@ -107,7 +107,14 @@ describe('load', () => {
     await expect(load(missing)).rejects.toThrow(`load: no folder ${missing} (from '${missing}')`);
     await expect(load('./nowhere', { baseDir: root })).rejects.toThrow(`load: no folder ${missing} (from './nowhere', relative to ${root})`);
     await expect(load('nowhere', { weightsDir: root })).rejects.toThrow(`looked for the folder ${missing}`);
-    await expect(load(path.join(root, 'tiny', 'model.json'))).rejects.toThrow(/model\.json is a file, not a model folder/);
+    await expect(load(path.join(root, 'tiny', SHARD))).rejects.toThrow(/group1-shard1of1\.bin is a file, not a model folder/);
+    // A model.json path is a model (issue 18): its folder's manifest hashes are checked.
+    const viaJson = await load(path.join(root, 'tiny', 'model.json'));
+    const byName = await load('tiny', { weightsDir: root });
+    expect(viaJson.manifest).toEqual(byName.manifest);
+    expect(viaJson.model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(byName.model.getWeights().map((w) => Array.from(w.dataSync())));
+    viaJson.model.dispose();
+    byName.model.dispose();
   });
 
   describe('malformed folders whose hashes match', () => {
