@@ -10,18 +10,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { load } from '../weights';
+import { readClassNames } from '../eval/dataset';
 import type { ConvertCliArgs, ConvertCliResult } from './cli';
 import { AutoConvertedManifest, convertKerasModel } from './convertKerasModel';
 import { WrittenFile, replaceFolderAtomically, writeLayersModelFiles } from './writeFolder';
 
 /** Reads a `--classes` file: one class name per non-empty line. */
-export function readClassNames(file: string): string[] {
+function readClassesFile(file: string): string[] {
   if (!fs.existsSync(file)) throw new Error(`--classes ${file}: no such file`);
-  return fs
-    .readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
+  return readClassNames(file);
 }
 
 /** Runs `--arch auto` on the file's bytes; see {@link runConvertCli}. */
@@ -30,7 +27,7 @@ export async function runAutoConvert(args: ConvertCliArgs, bytes: Uint8Array, lo
     fileName: path.basename(args.file),
     name: args.name,
     preprocess: args.preprocess,
-    classes: args.classesFile === undefined ? undefined : readClassNames(args.classesFile),
+    classes: args.classesFile === undefined ? undefined : readClassesFile(args.classesFile),
     inputSize: args.inputSize,
   });
   const { model, manifest: partial, file, assigned } = conversion;

@@ -51,5 +51,4 @@ export type { PreprocessMode } from './kerasPreprocessing';
 export { PREPROCESS_MODES, preprocessingOf, knownApplicationMode, parsePreprocessMode } from './kerasPreprocessing';
 export type { AutoConvertedManifest, ConvertKerasModelOptions, KerasModelConversion } from './convertKerasModel';
 export { NoModelConfigError, convertKerasModel } from './convertKerasModel';
-export { readClassNames } from './autoConvertCli';
 export { loadsAsLocation, loadModelLocation } from './loadModelFolder';
