@@ -3,7 +3,7 @@
  * All functions return new images; inputs are never modified.
  */
 import type { Box, Heatmap } from '../types';
-import { assertImage, RgbImage } from '../display/png';
+import { assertImage, RgbImage } from '../types';
 import { applyColormap, ColormapName } from './colormap';
 import { resizeHeatmap } from './resize';
 
