@@ -121,6 +121,9 @@ export async function buildPageBundle(): Promise<PageBundle> {
   return { code, hash: sha256(code).slice(0, 16), inputs };
 }
 
+/** The cached build when it is still current (exported for the tests). */
+export const readCachedBundleForTest = (): PageBundle | undefined => readCachedBundle();
+
 let memo: PageBundle | undefined;
 
 /**
