@@ -1,0 +1,152 @@
+/**
+ * The JupyterLab check: every notebook opened in JupyterLab (the project's venv, the wsol-lab
+ * kernel) in headless Chromium, run with Run → Run All Cells, then checked the way a user sees it:
+ * no error output, every Plotly figure and image with a visible size, still visible after the window
+ * is resized; in cam_crf each slider of the CRF figure moved (the figure stays and its mask changes);
+ * in gradcam the class cell changed and re-run alone after Run All. Prints the first cell's time.
+ * Screenshots go to test-output/jupyterlab/. The harness is test/helpers/jupyterlab.ts.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Lab, LabNotebook, OutputSize, labProblem, startLab } from './helpers/jupyterlab';
+import { ROOT, listNotebooks } from './helpers/notebooks';
+
+const SHOTS = path.join(ROOT, 'test-output', 'jupyterlab');
+/** Smallest width and height, in CSS pixels, that counts as visible for a figure or an image. */
+const VISIBLE = 40;
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+const problem = labProblem();
+if (problem && !inCi) console.warn(`[jupyterlab check] skipped: ${problem}`);
+
+function invisible(sizes: readonly OutputSize[]): OutputSize[] {
+  return sizes.filter((s) => !(s.width >= VISIBLE && s.height >= VISIBLE));
+}
+
+/** Every figure the model holds is on the page with a visible size. */
+async function expectFiguresVisible(nb: LabNotebook, when: string): Promise<void> {
+  const expected = await nb.expectedFigureCount();
+  const sizes = await nb.figureSizes();
+  expect(sizes.length, `${nb.name} ${when}: figures on the page vs in the notebook's outputs`).toBe(expected);
+  expect(invisible(sizes), `${nb.name} ${when}: figures or images without a visible size`).toEqual([]);
+}
+
+/** Text of a cell's outputs (markdown and plain text). */
+async function outputText(nb: LabNotebook, cell: number): Promise<string> {
+  return (await nb.outputs(cell))
+    .map((o) => {
+      const data = (o.data ?? {}) as Record<string, string | string[]>;
+      const text = data['text/markdown'] ?? data['text/plain'] ?? o.text ?? '';
+      return Array.isArray(text) ? text.join('') : String(text);
+    })
+    .join('\n');
+}
+
+/** cam_crf: each slider of the sweep figure, moved to another value, swaps its panel's mask. */
+async function checkSliders(nb: LabNotebook): Promise<void> {
+  const { page } = nb;
+  const figure = page.locator('.jp-OutputArea-output.js-plotly-plot:has(.slider-container)');
+  await expect.poll(() => figure.count(), { message: 'cam_crf: the sweep figure with sliders' }).toBe(1);
+  await figure.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  const sliders = await figure.locator('.slider-group').count();
+  expect(sliders, 'cam_crf: one slider per swept parameter').toBe(4);
+  for (let s = 0; s < sliders; s++) {
+    const state = () =>
+      figure.evaluate((el, i) => {
+        const gd = el as unknown as { data: { z: number[][] }[]; layout: { sliders: { active: number }[] } };
+        const rect = el.getBoundingClientRect();
+        return { z: JSON.stringify(gd.data[i].z), active: gd.layout.sliders[i].active, width: rect.width, height: rect.height };
+      }, s);
+    const before = await state();
+    const slider = figure.locator('.slider-group').nth(s);
+    const labels = slider.locator('.slider-label');
+    const count = await labels.count();
+    const target = before.active === 0 ? count - 1 : 0;
+    const label = await labels.nth(target).boundingBox();
+    const rail = await slider.locator('.slider-rail-touch-rect').boundingBox();
+    expect(label && rail, `cam_crf: slider ${s} is drawn`).toBeTruthy();
+    await page.mouse.click(label!.x + label!.width / 2, rail!.y + rail!.height / 2);
+    await page.waitForTimeout(800);
+    const after = await state();
+    expect(after.active, `cam_crf: slider ${s} moved to step ${target}`).toBe(target);
+    expect(after.height, `cam_crf: figure height after moving slider ${s}`).toBeGreaterThanOrEqual(VISIBLE);
+    expect(after.width, `cam_crf: figure width after moving slider ${s}`).toBeGreaterThanOrEqual(VISIBLE);
+    expect(after.z !== before.z, `cam_crf: slider ${s} changed its panel's mask`).toBe(true);
+  }
+}
+
+/** gradcam: after Run All, another class in the class cell, that cell re-run alone. */
+async function checkClassChange(nb: LabNotebook): Promise<void> {
+  const cells = await nb.page.evaluate(() =>
+    Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell')).map((c) => c.querySelector('.cm-content')?.textContent ?? ''),
+  );
+  const classCell = cells.findIndex((text) => text.includes('const CLASS'));
+  expect(classCell, 'gradcam: the cell defining CLASS').toBeGreaterThan(0);
+  const summary = await outputText(nb, classCell - 2);
+  const second = /Top-3: [^,]+ [\d.]+ %, ([^,]+?) [\d.]+ %/.exec(summary)?.[1];
+  expect(second, `gradcam: the second class in "${summary}"`).toBeTruthy();
+  const source = cells[classCell].replace(/const CLASS: string \| undefined = [^;]*;/, `const CLASS: string | undefined = '${second}';`);
+  expect(source).toContain(`'${second}'`);
+  await nb.editAndRun(classCell, source);
+  await nb.waitIdle();
+  expect(await nb.errors(), 'gradcam: errors after re-running the class cell').toEqual([]);
+  const titles = await nb.page
+    .locator('.jp-Notebook .jp-Cell')
+    .nth(classCell)
+    .locator('.js-plotly-plot')
+    .evaluate((el) => ((el as unknown as { layout: { annotations: { text: string }[] } }).layout.annotations ?? []).map((a) => a.text));
+  expect(titles, 'gradcam: the figure is redrawn for the new class').toContain(`Grad-CAM: ${second}`);
+  await expectFiguresVisible(nb, 'after re-running the class cell');
+}
+
+const EXTRA: Record<string, (nb: LabNotebook) => Promise<void>> = {
+  cam_crf: checkSliders,
+  gradcam: checkClassChange,
+};
+
+describe.skipIf(problem !== undefined && !inCi)('JupyterLab', () => {
+  let lab: Lab | undefined;
+
+  beforeAll(async () => {
+    if (problem) throw new Error(`the JupyterLab check must run in CI: ${problem}`);
+    lab = await startLab();
+  }, 180_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  for (const file of listNotebooks()) {
+    const name = path.basename(file, '.ipynb');
+    it(`${name}.ipynb: Run All in JupyterLab, figures visible, resizable${EXTRA[name] ? ', interactive' : ''}`, async () => {
+      const nb = await lab!.openNotebook(`${name}.ipynb`);
+      try {
+        const started = Date.now();
+        await nb.runAll();
+        await nb.waitIdle();
+        const seconds = await nb.cellSeconds();
+        console.log(
+          `[jupyterlab] ${name}.ipynb: Run All ${((Date.now() - started) / 1000).toFixed(1)} s, first cell ${seconds[0].toFixed(1)} s` +
+            ` (cells: ${seconds.map((t) => t.toFixed(1)).join(', ')})`,
+        );
+        expect(await nb.errors(), `${name}: error outputs after Run All`).toEqual([]);
+        await expectFiguresVisible(nb, 'after Run All');
+        await nb.screenshot(path.join(SHOTS, `${name}.png`));
+        await nb.page.setViewportSize({ width: 900, height: 800 });
+        await nb.page.waitForTimeout(1000);
+        await expectFiguresVisible(nb, 'after resizing the window to 900 px');
+        await nb.page.setViewportSize({ width: 1400, height: 1000 });
+        await nb.page.waitForTimeout(1000);
+        await expectFiguresVisible(nb, 'after resizing the window back to 1400 px');
+        await EXTRA[name]?.(nb);
+        expect(await nb.errors(), `${name}: error outputs at the end`).toEqual([]);
+      } catch (error) {
+        await nb.page.screenshot({ path: path.join(SHOTS, `${name}-failure.png`), fullPage: true }).catch(() => undefined);
+        throw error;
+      } finally {
+        await nb.close();
+      }
+      expect(fs.existsSync(path.join(ROOT, 'notebooks', '.ipynb_checkpoints')), 'nothing written into notebooks/').toBe(false);
+    }, 900_000);
+  }
+});
