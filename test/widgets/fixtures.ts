@@ -7,8 +7,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { MimeBundle } from '../../src/display/mime';
-import type { Heatmap, RgbImage } from '../../src/types';
+import { refineCamWithCrf } from '../../src/crf/refine-cam';
+import { overlayMask } from '../../src/draw/overlay';
+import { maskIoU } from '../../src/metrics/maskIoU';
+import type { CrfTunerParameters, Heatmap, RgbImage, WidgetPayload } from '../../src/types';
+import { ClassExplorerInputs, ClassExplorerView, computeClassExplorer } from '../../src/widgets/class-explorer-compute';
+import { CRF_MASK_COLOR, crfOptionsLiteral, CrfTunerInputs, MASK_ALPHA, maskAsHeatmap } from '../../src/widgets/crf-tuner-compute';
 import { CHROMIUM } from '../helpers/notebooks';
 
 export { CHROMIUM };
@@ -107,4 +113,113 @@ export async function openOffline(browser: Browser, file: string): Promise<Offli
   await page.route('**/*', (route) => (/^(file|data|blob):/.test(route.request().url()) ? route.continue() : route.abort()));
   await page.goto(`file://${file}`, { waitUntil: 'load' });
   return { page, errors, network };
+}
+
+/** The payloads of the widget outputs in an HTML text (a page, an nbconvert export, an output). */
+export function payloadsInHtml(html: string): WidgetPayload[] {
+  const found: WidgetPayload[] = [];
+  const pattern = /<script type="application\/json" id="[^"]*-data">([^<]*)<\/script>/g;
+  for (let m = pattern.exec(html); m !== null; m = pattern.exec(html)) found.push(JSON.parse(m[1]) as WidgetPayload);
+  return found;
+}
+
+/** A CRF tuner's state after a recompute, with the RGB pixels of its mask canvas. */
+export interface TunerSnapshot {
+  readonly sequence: number;
+  readonly inWorker: boolean;
+  readonly pending: boolean;
+  readonly parameters: CrfTunerParameters;
+  readonly mask: number[];
+  readonly iou: number;
+  readonly iouReadout: string;
+  readonly status: string;
+  readonly code: string;
+  readonly canvas: number[];
+  readonly error?: string;
+}
+
+/** The state of the tuner at `root` once it has done `sequence` recomputes and has none pending. */
+export async function tunerSnapshot(page: Page, root: string, sequence: number, timeout = 60_000): Promise<TunerSnapshot> {
+  await page.waitForFunction(
+    ([selector, n]) => {
+      const state = (document.querySelector(selector as string) as unknown as { wsolLabState?: { sequence: number; pending: boolean } } | null)?.wsolLabState;
+      return state !== undefined && state.sequence >= (n as number) && !state.pending;
+    },
+    [root, sequence] as const,
+    { timeout },
+  );
+  return page.evaluate((selector) => {
+    const element = document.querySelector(selector) as unknown as HTMLElement & {
+      wsolLabState: { sequence: number; inWorker: boolean; pending: boolean; parameters: CrfTunerParameters; result?: { mask: Uint8Array; iou: number }; error?: string };
+    };
+    const state = element.wsolLabState;
+    const canvas = element.querySelector('.wsol-w-crf-mask canvas') as HTMLCanvasElement;
+    const rgba = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const status = element.querySelector('[data-readout=status]') as HTMLElement;
+    return {
+      sequence: state.sequence,
+      inWorker: state.inWorker,
+      pending: state.pending,
+      parameters: state.parameters,
+      mask: Array.from(state.result?.mask ?? []),
+      iou: state.result?.iou ?? NaN,
+      iouReadout: status.dataset.iou ?? '',
+      status: status.textContent ?? '',
+      code: element.querySelector('[data-readout=code]')?.textContent ?? '',
+      canvas: Array.from(rgba).filter((_, i) => i % 4 !== 3),
+      error: state.error,
+    };
+  }, root);
+}
+
+/** The class explorer's state at `root`, with the RGB pixels of its map canvas. */
+export async function explorerSnapshot(page: Page, root: string): Promise<{ sequence: number; classIndex: number; threshold: number; canvas: number[]; status: string; iou: string }> {
+  await page.waitForFunction((selector) => (document.querySelector(selector) as unknown as { wsolLabState?: unknown } | null)?.wsolLabState !== undefined, root);
+  return page.evaluate((selector) => {
+    const element = document.querySelector(selector) as unknown as HTMLElement & { wsolLabState: { sequence: number; classIndex: number; threshold: number } };
+    const canvas = element.querySelector('.wsol-w-class-map canvas') as HTMLCanvasElement;
+    const rgba = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const status = element.querySelector('[data-readout=status]') as HTMLElement;
+    const { sequence, classIndex, threshold } = element.wsolLabState;
+    return { sequence, classIndex, threshold, canvas: Array.from(rgba).filter((_, i) => i % 4 !== 3), status: status.textContent ?? '', iou: status.dataset.iou ?? '' };
+  }, root);
+}
+
+/** How many entries differ between two equally long arrays. */
+export function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
+  return n + Math.abs(a.length - b.length);
+}
+
+/**
+ * Checks a tuner snapshot against the kernel's functions on the same inputs: the mask of
+ * `refineCamWithCrf` (every pixel), the IoU of `maskIoU` (the same double, in the state and the
+ * readout), the canvas = `overlayMask` of that mask, and the copy-as-code text.
+ */
+export function expectTunerAgreesWithKernel(snapshot: TunerSnapshot, inputs: CrfTunerInputs): void {
+  expect(snapshot.error).toBeUndefined();
+  const { width, height } = inputs.image;
+  const [mask] = refineCamWithCrf(inputs.image, inputs.heatmap, snapshot.parameters).masks;
+  expect(differing(snapshot.mask, mask), 'mask pixels that differ from the kernel').toBe(0);
+  expect(differing(snapshot.canvas, overlayMask(inputs.image, mask, CRF_MASK_COLOR, MASK_ALPHA).data), 'canvas pixels that differ from overlayMask').toBe(0);
+  if (inputs.truth) {
+    const iou = maskIoU(maskAsHeatmap(mask, width, height), inputs.truth, 0.5);
+    expect(snapshot.iou).toBe(iou);
+    expect(Number(snapshot.iouReadout)).toBe(iou);
+    expect(snapshot.status).toContain(`IoU with the true mask ${iou.toFixed(3)}`);
+  }
+  expect(snapshot.code).toBe(crfOptionsLiteral(snapshot.parameters));
+}
+
+/** Checks an explorer snapshot against `computeClassExplorer` on the same inputs; returns the library's view. */
+export function expectExplorerAgreesWithLibrary(
+  snapshot: { classIndex: number; threshold: number; canvas: number[]; iou: string },
+  inputs: ClassExplorerInputs,
+  alpha: number,
+): ClassExplorerView {
+  const library = computeClassExplorer(inputs, snapshot.classIndex, snapshot.threshold, alpha);
+  expect(differing(snapshot.canvas, library.picture.data), 'overlay pixels that differ from computeClassExplorer').toBe(0);
+  if (library.iou !== undefined) expect(Number(snapshot.iou)).toBe(library.iou);
+  return library;
 }

@@ -37,6 +37,8 @@ export interface CrfTunerState {
   readonly error?: string;
   /** Whether the computing ran in a Web Worker. */
   readonly inWorker: boolean;
+  /** True while newer parameters wait for this recompute to finish (the state is then not the controls'). */
+  readonly pending: boolean;
 }
 
 interface Computer {
@@ -144,10 +146,9 @@ export function mountCrfTuner(root: HTMLElement, payload: CrfTunerPayload, start
     sent.delete(reply.id);
     sequence++;
     const roundTrip = performance.now() - sentAt;
+    const common = { sequence, parameters, inWorker: work?.inWorker ?? false, pending: pending !== undefined };
     const state: CrfTunerState =
-      reply.type === 'result'
-        ? { sequence, parameters, result: reply.result, inWorker: work?.inWorker ?? false }
-        : { sequence, parameters, error: reply.message, inWorker: work?.inWorker ?? false };
+      reply.type === 'result' ? { ...common, result: reply.result } : { ...common, error: reply.message };
     if (reply.type === 'result') {
       const { result } = reply;
       maskPanel.draw(result.overlay);
