@@ -103,9 +103,7 @@ export async function openOffline(browser: Browser, file: string): Promise<Offli
   const errors: string[] = [];
   const network: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
+  page.on('requestfailed', (request) => errors.push(`failed to load ${request.url()}: ${request.failure()?.errorText}`));
   page.on('request', (request) => {
     const url = request.url();
     if (!/^(file|data|blob):/.test(url)) network.push(url);
