@@ -17,8 +17,11 @@ export interface ClassExplorerState {
   readonly error?: string;
 }
 
+/** A probability as a readable percentage, small ones in scientific notation (`3.2e-5 %`); other scores as they are. */
 function describeScore(score: number): string {
-  return score >= 0 && score <= 1 ? `${(100 * score).toFixed(1)} %` : score.toPrecision(4);
+  if (!(score >= 0 && score <= 1)) return score.toPrecision(4);
+  const percent = 100 * score;
+  return percent >= 0.1 || percent === 0 ? `${percent.toFixed(1)} %` : `${percent.toExponential(1)} %`;
 }
 
 /** Mounts a class explorer into `root` (see the module comment). */
