@@ -88,7 +88,7 @@ export interface LabNotebook {
   figureSizes(): Promise<OutputSize[]>;
   /**
    * Seconds each code cell took, in code-cell order, from JupyterLab's recorded timing (kernel busy
-   * → idle; tslab answers execute requests before it has run them); NaN when not run.
+   * → idle, a queued cell starting when the previous one ended); NaN when not run.
    */
   cellSeconds(): Promise<number[]>;
   /** Replaces the source of cell `index` (0-based, markdown cells counted) and runs it alone. */
@@ -329,7 +329,9 @@ async function openNotebook(browser: Browser, url: string, token: string, name: 
           await element.evaluate((el) => {
             const cell = el.closest('.jp-Cell');
             const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'));
-            const rect = el.getBoundingClientRect();
+            // A figure is what its SVG shows (the output area around it can keep its size when the plot collapses).
+            const rect = (el.tagName === 'IMG' ? el : el.querySelector('.main-svg') ?? el).getBoundingClientRect();
+            if (el.tagName !== 'IMG' && !el.querySelector('.main-svg')) return { cell: cells.indexOf(cell as Element), kind: 'plotly' as const, width: 0, height: 0 };
             return { cell: cells.indexOf(cell as Element), kind: el.tagName === 'IMG' ? 'image' as const : 'plotly' as const, width: rect.width, height: rect.height };
           }),
         );
@@ -337,14 +339,18 @@ async function openNotebook(browser: Browser, url: string, token: string, name: 
       return sizes;
     },
     async cellSeconds() {
-      const cells = await cellsJson();
-      return cells
+      // tslab reports busy for a queued request at once, so a cell starts when the previous one ended.
+      let previousEnd = -Infinity;
+      return (await cellsJson())
         .filter((c) => c.cell_type === 'code')
         .map((c) => {
           const t = c.metadata?.execution;
-          const start = t?.['iopub.status.busy'];
-          const end = t?.['iopub.status.idle'];
-          return start && end ? (Date.parse(end) - Date.parse(start)) / 1000 : NaN;
+          const busy = Date.parse(t?.['iopub.status.busy'] ?? '');
+          const end = Date.parse(t?.['iopub.status.idle'] ?? '');
+          if (!(busy > 0 && end > 0)) return NaN;
+          const seconds = (end - Math.max(busy, previousEnd)) / 1000;
+          previousEnd = end;
+          return seconds;
         });
     },
     async editAndRun(index, source) {
