@@ -34,7 +34,7 @@ const EXPLORER = '.jp-OutputArea-output .wsol-widget[data-kind=class-explorer]';
 const NAME = 'widgets.ipynb';
 
 const CELLS = [
-  `import { initBackend, load, loadExample, topK, cam, classMaps, showCrfTuner, showClassExplorer } from './src/index';
+  `import { initBackend, load, loadExample, topK, cam, classMaps, showCrfTuner, showClassExplorer } from './dist/index';
 await initBackend();
 const { model, manifest, preprocess } = await load('cam-default');
 const example = await loadExample({ split: 'test', index: 11, size: manifest.inputSize[1] });

@@ -118,4 +118,30 @@ describe.skipIf(!haveChromium && !inCi)('widgets in Chromium', () => {
     expect(p.errors).toEqual([]);
     expect(p.network).toEqual([]);
   });
+
+  it('mounts a widget whose output renders before the one carrying the bundle, and computes without Web Workers', async () => {
+    const bundle = await pageBundle();
+    const file = writePage(
+      [
+        widgetBundle(classExplorerPayload(s.image, classes, { truthBox }), bundle, { id: 'explorer' }),
+        widgetBundle(crfTunerPayload(s.image, s.heatmap, { truth: s.truth }), bundle, { includePageBundle: true, id: 'tuner' }),
+      ],
+      'widgets-late',
+    );
+    const context = await browser.newContext();
+    await context.addInitScript(() => {
+      delete (window as unknown as { Worker?: unknown }).Worker;
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`file://${file}`);
+    expectExplorerAgreesWithLibrary(await explorerSnapshot(page, '#explorer'), explorerInputs, 0.5);
+    const tuner = await tunerSnapshot(page, '#tuner', 1);
+    expect(tuner.inWorker).toBe(false);
+    expect(tuner.status).toContain('on the page thread: no Web Worker here');
+    expectTunerAgreesWithKernel(tuner, tunerInputs);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
