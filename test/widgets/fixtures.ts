@@ -1,20 +1,15 @@
 /**
- * Widget test fixtures: a deterministic synthetic scene (a textured disc on a gradient, its true
- * mask, and a CAM-like blob off its centre), pages holding widget outputs, and Chromium opened
- * offline with every request and script error recorded.
+ * Widget test fixtures (no vitest here: scripts use them too): a deterministic synthetic scene (a
+ * textured disc on a gradient, its true mask, and a CAM-like blob off its centre), pages holding
+ * widget outputs, Chromium opened offline with every request and script error recorded, and
+ * snapshots of the widgets' state and canvases.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { expect } from 'vitest';
 import type { MimeBundle } from '../../src/display/mime';
-import { refineCamWithCrf } from '../../src/crf/refine-cam';
-import { overlayMask } from '../../src/draw/overlay';
-import { maskIoU } from '../../src/metrics/maskIoU';
 import type { CrfTunerParameters, Heatmap, RgbImage, WidgetPayload } from '../../src/types';
-import { ClassExplorerInputs, ClassExplorerView, computeClassExplorer } from '../../src/widgets/class-explorer-compute';
-import { CRF_MASK_COLOR, crfOptionsLiteral, CrfTunerInputs, MASK_ALPHA, maskAsHeatmap } from '../../src/widgets/crf-tuner-compute';
 import { CHROMIUM } from '../helpers/notebooks';
 
 export { CHROMIUM };
@@ -188,36 +183,4 @@ export function differing(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let n = 0;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++;
   return n + Math.abs(a.length - b.length);
-}
-
-/**
- * Checks a tuner snapshot against the kernel's functions on the same inputs: the mask of
- * `refineCamWithCrf` (every pixel), the IoU of `maskIoU` (the same double, in the state and the
- * readout), the canvas = `overlayMask` of that mask, and the copy-as-code text.
- */
-export function expectTunerAgreesWithKernel(snapshot: TunerSnapshot, inputs: CrfTunerInputs): void {
-  expect(snapshot.error).toBeUndefined();
-  const { width, height } = inputs.image;
-  const [mask] = refineCamWithCrf(inputs.image, inputs.heatmap, snapshot.parameters).masks;
-  expect(differing(snapshot.mask, mask), 'mask pixels that differ from the kernel').toBe(0);
-  expect(differing(snapshot.canvas, overlayMask(inputs.image, mask, CRF_MASK_COLOR, MASK_ALPHA).data), 'canvas pixels that differ from overlayMask').toBe(0);
-  if (inputs.truth) {
-    const iou = maskIoU(maskAsHeatmap(mask, width, height), inputs.truth, 0.5);
-    expect(snapshot.iou).toBe(iou);
-    expect(Number(snapshot.iouReadout)).toBe(iou);
-    expect(snapshot.status).toContain(`IoU with the true mask ${iou.toFixed(3)}`);
-  }
-  expect(snapshot.code).toBe(crfOptionsLiteral(snapshot.parameters));
-}
-
-/** Checks an explorer snapshot against `computeClassExplorer` on the same inputs; returns the library's view. */
-export function expectExplorerAgreesWithLibrary(
-  snapshot: { classIndex: number; threshold: number; canvas: number[]; iou: string },
-  inputs: ClassExplorerInputs,
-  alpha: number,
-): ClassExplorerView {
-  const library = computeClassExplorer(inputs, snapshot.classIndex, snapshot.threshold, alpha);
-  expect(differing(snapshot.canvas, library.picture.data), 'overlay pixels that differ from computeClassExplorer').toBe(0);
-  if (library.iou !== undefined) expect(Number(snapshot.iou)).toBe(library.iou);
-  return library;
 }

@@ -22,7 +22,8 @@ import type { ClassExplorerPayload, CrfTunerPayload } from '../../src/types';
 import { classExplorerInputs, crfTunerInputs } from '../../src/widgets/payload';
 import { Lab, LabNotebook, labProblem, startLab } from '../helpers/jupyterlab';
 import { ROOT } from '../helpers/notebooks';
-import { differing, expectExplorerAgreesWithLibrary, expectTunerAgreesWithKernel, explorerSnapshot, openOffline, payloadsInHtml, tunerSnapshot } from './fixtures';
+import { expectExplorerAgreesWithLibrary, expectTunerAgreesWithKernel } from './checks';
+import { differing, explorerSnapshot, openOffline, payloadsInHtml, tunerSnapshot } from './fixtures';
 
 const SHOTS = path.join(ROOT, 'test-output', 'widgets');
 const inCi = process.env.CI === 'true' || process.env.CI === '1';

@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { classExplorerPayload, crfTunerPayload, pageBundle, tunerParameters, widgetBundle } from '../../src/index';
 import { classExplorerInputs, crfTunerInputs } from '../../src/widgets/payload';
+import { expectExplorerAgreesWithLibrary, expectTunerAgreesWithKernel } from './checks';
 import {
   CHROMIUM,
   differing,
-  expectExplorerAgreesWithLibrary,
-  expectTunerAgreesWithKernel,
   explorerSnapshot,
   launchChromium,
   OfflinePage,
