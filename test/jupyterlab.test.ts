@@ -2,8 +2,9 @@
  * The JupyterLab check: every notebook opened in JupyterLab (the project's venv, the wsol-lab
  * kernel) in headless Chromium, run with Run → Run All Cells, then checked the way a user sees it:
  * no error output, every Plotly figure and image with a visible size, still visible after the window
- * is resized; in cam_crf each slider of the CRF figure moved (the figure stays and its mask changes);
- * in gradcam the class cell changed and re-run alone after Run All. Prints the first cell's time.
+ * is resized; the live widgets of cam, cam_crf and gradcam used (a CRF slider dragged, a class
+ * switched: the page agrees with the kernel), cam_crf's again after saving and reloading; in
+ * gradcam the class cell changed and re-run alone after Run All. Prints the first cell's time.
  * Screenshots go to test-output/jupyterlab/. The harness is test/helpers/jupyterlab.ts.
  */
 import * as fs from 'fs';
@@ -11,6 +12,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, LabNotebook, OutputSize, labProblem, startLab } from './helpers/jupyterlab';
 import { ROOT, listNotebooks } from './helpers/notebooks';
+import { exerciseWidgets, widgetsInDom } from './widgets/checks';
 
 const SHOTS = path.join(ROOT, 'test-output', 'jupyterlab');
 /** Smallest width and height, in CSS pixels, that counts as visible for a figure or an image. */
@@ -54,35 +56,24 @@ async function outputText(nb: LabNotebook, cell: number): Promise<string> {
     .join('\n');
 }
 
-/** cam_crf: each slider of the sweep figure, moved to another value, swaps its panel's mask. */
-async function checkSliders(nb: LabNotebook): Promise<void> {
-  const { page } = nb;
-  const figure = page.locator('.jp-OutputArea-output.js-plotly-plot:has(.slider-container)');
-  await expect.poll(() => figure.count(), { message: 'cam_crf: the sweep figure with sliders' }).toBe(1);
-  await figure.evaluate((el) => el.scrollIntoView({ block: 'center' }));
-  const sliders = await figure.locator('.slider-group').count();
-  expect(sliders, 'cam_crf: one slider per swept parameter').toBe(4);
-  for (let s = 0; s < sliders; s++) {
-    const state = () =>
-      figure.evaluate((el, i) => {
-        const gd = el as unknown as { data: { z: number[][] }[]; layout: { sliders: { active: number }[] } };
-        const rect = el.getBoundingClientRect();
-        return { z: JSON.stringify(gd.data[i].z), active: gd.layout.sliders[i].active, width: rect.width, height: rect.height };
-      }, s);
-    const before = await state();
-    // Click at the rail's far end: plotly snaps to the nearest step (its labels thin out when crowded).
-    const rail = await figure.locator('.slider-group').nth(s).locator('.slider-rail-touch-rect').boundingBox();
-    expect(rail, `cam_crf: slider ${s} is drawn`).toBeTruthy();
-    const target = before.active === 0 ? (await figure.evaluate((el, i) => (el as unknown as { layout: { sliders: { steps: unknown[] }[] } }).layout.sliders[i].steps.length, s)) - 1 : 0;
-    const x = target === 0 ? rail!.x + 3 : rail!.x + rail!.width - 3;
-    await page.mouse.click(x, rail!.y + rail!.height / 2);
-    await page.waitForTimeout(800);
-    const after = await state();
-    expect(after.active, `cam_crf: slider ${s} moved to step ${target}`).toBe(target);
-    expect(after.height, `cam_crf: figure height after moving slider ${s}`).toBeGreaterThanOrEqual(VISIBLE);
-    expect(after.width, `cam_crf: figure width after moving slider ${s}`).toBeGreaterThanOrEqual(VISIBLE);
-    expect(after.z !== before.z, `cam_crf: slider ${s} changed its panel's mask`).toBe(true);
-  }
+/**
+ * The live widgets (src/widgets/): a CRF slider dragged with the mouse, a class switched; the page's
+ * masks, boxes and IoUs must equal the kernel's for the same parameters (test/widgets/checks.ts).
+ */
+async function checkWidgets(nb: LabNotebook): Promise<void> {
+  const widgets = await widgetsInDom(nb.page);
+  expect(widgets.length, `${nb.name}: widget outputs on the page`).toBeGreaterThan(0);
+  for (const line of await exerciseWidgets(nb.page, widgets, { drag: true })) console.log(`[jupyterlab] ${nb.name}: ${line}`);
+}
+
+/** cam_crf: the tuner works, and again from the saved notebook after a reload (trusted outputs). */
+async function checkWidgetsAndReload(nb: LabNotebook): Promise<void> {
+  await checkWidgets(nb);
+  await nb.page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('docmanager:save'));
+  await nb.page.waitForTimeout(1000);
+  await nb.page.reload({ waitUntil: 'domcontentloaded' });
+  await expect.poll(() => widgetsInDom(nb.page).then((w) => w.length), { message: `${nb.name}: widgets after reloading the saved notebook`, timeout: 120_000 }).toBeGreaterThan(0);
+  await checkWidgets(nb);
 }
 
 /** gradcam: after Run All, another class in the class cell, that cell re-run alone. */
@@ -110,8 +101,12 @@ async function checkClassChange(nb: LabNotebook): Promise<void> {
 }
 
 const EXTRA: Record<string, (nb: LabNotebook) => Promise<void>> = {
-  cam_crf: checkSliders,
-  gradcam: checkClassChange,
+  cam: checkWidgets,
+  cam_crf: checkWidgetsAndReload,
+  gradcam: async (nb) => {
+    await checkWidgets(nb);
+    await checkClassChange(nb);
+  },
 };
 
 describe.skipIf(problem !== undefined && !inCi)('JupyterLab', () => {

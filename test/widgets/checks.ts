@@ -133,3 +133,15 @@ export function expectExplorerAgreesWithLibrary(
   if (library.iou !== undefined) expect(Number(snapshot.iou)).toBe(library.iou);
   return library;
 }
+
+/** The widget outputs a page shows (their payload scripts in the DOM), in document order. */
+export async function widgetsInDom(page: Page): Promise<WidgetOutput[]> {
+  const found = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('script[type="application/json"][id^="wsol-widget-"][id$="-data"]')).map((s) => ({
+      id: s.id.slice(0, -'-data'.length),
+      json: s.textContent ?? '',
+    })),
+  );
+  const seen = new Set<string>();
+  return found.filter((w) => !seen.has(w.id) && seen.add(w.id)).map((w) => ({ id: w.id, payload: JSON.parse(w.json) as WidgetPayload }));
+}
