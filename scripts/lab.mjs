@@ -1,21 +1,37 @@
 #!/usr/bin/env zx
 // npm run lab — set up whatever is missing, then serve JupyterLab on 127.0.0.1 in notebooks/
-// with the wsol-lab kernel. Extra arguments go to `jupyter lab` (e.g. `npm run lab -- --port 8899`).
-import { $, path } from 'zx';
+// with the wsol-lab kernel. Extra arguments go to `jupyter lab` (e.g. `npm run lab -- --port 8899`,
+// or `-- --ServerApp.root_dir=/some/folder` to serve another folder instead of notebooks/).
+// SIGTERM and SIGHUP are passed on to JupyterLab, which then stops its kernels and exits; Ctrl-C
+// reaches it directly from the terminal.
+import { spawn } from 'node:child_process';
+import { path } from 'zx';
 import { ensureSetup, runOrExplain } from './lib/all.mjs';
 import { root, jupyterEnv, kernelName } from './lib/paths.mjs';
 import { venvBin } from './lib/jupyter.mjs';
 
 await runOrExplain(ensureSetup);
 const extra = process.argv.slice(3);
+/** The user's own folder option, if any (Jupyter accepts each of these once). */
+const ownRoot = extra.some((a) => /^--(ServerApp\.root_dir|ServerApp\.notebook_dir|notebook-dir|root-dir)(=|$)/.test(a));
 const args = [
+  'lab',
   '--ip=127.0.0.1',
-  `--ServerApp.root_dir=${path.join(root, 'notebooks')}`,
+  ...(ownRoot ? [] : [`--ServerApp.root_dir=${path.join(root, 'notebooks')}`]),
   `--MappingKernelManager.default_kernel_name=${kernelName}`,
   // Jupyter refuses to run as root without it (containers, CI machines).
   ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
   ...extra,
 ];
-const lab = $({ env: jupyterEnv(), stdio: 'inherit', nothrow: true })`${venvBin('jupyter')} lab ${args}`;
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => lab.kill(signal));
-process.exitCode = (await lab).exitCode ?? 0;
+// No shell in between, so that signals reach JupyterLab itself.
+const lab = spawn(venvBin('jupyter'), args, { env: jupyterEnv(), stdio: 'inherit' });
+for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => lab.kill(signal));
+// Ctrl-C goes to the whole process group: JupyterLab gets it from the terminal; wait for it.
+process.on('SIGINT', () => undefined);
+lab.on('error', (error) => {
+  console.error(`[lab] could not start ${venvBin('jupyter')}: ${error.message}`);
+  process.exit(1);
+});
+lab.on('exit', (code, signal) => {
+  process.exitCode = code ?? (signal ? 1 : 0);
+});

@@ -1,5 +1,6 @@
 /**
- * Encoding and decoding images with sharp. Pixels are interleaved 8-bit, row-major.
+ * 8-bit images and their PNG encoding with sharp. Pixels are interleaved 8-bit, row-major.
+ * Reading image files is in image-file.ts.
  */
 import sharp from 'sharp';
 import { assertImage, RgbImage } from '../types';
@@ -17,18 +18,4 @@ export async function encodePng(image: RgbImage): Promise<Uint8Array> {
     .png()
     .toBuffer();
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-/** Options of {@link readImage}. */
-export interface ReadImageOptions {
-  /** Resize to this width and height (cover, centred crop) when given. */
-  readonly size?: { readonly width: number; readonly height: number };
-}
-
-/** Reads an image file (PNG, JPEG, WebP, …) as 8-bit RGB, alpha flattened onto white. */
-export async function readImage(file: string, options: ReadImageOptions = {}): Promise<RgbImage> {
-  let pipeline = sharp(file).flatten({ background: '#ffffff' }).removeAlpha().toColourspace('srgb');
-  if (options.size) pipeline = pipeline.resize(options.size.width, options.size.height, { fit: 'cover' });
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }

@@ -2,20 +2,25 @@
  * What the CRF tuner computes for one set of parameters, apart from any drawing: the dense CRF
  * mask of `refineCamWithCrf` (Krähenbühl & Koltun, NIPS 2011; the seed notebook's recipe), its IoU
  * with the true mask, `IoU = |M ∩ T| / |M ∪ T|` (`maskIoU` at 0.5 on the 0/1 mask, as cam_crf.ipynb
- * scores it), and the mask tinted over the image. The page runs it in a Web Worker; the kernel and
+ * scores it), and the mask shaded over the image. The page runs it in a Web Worker; the kernel and
  * the tests run the same function.
  */
 import { CAM_CRF_DEFAULTS, CamCrfOptions, refineCamWithCrf } from '../crf/refine-cam';
-import { overlayMask } from '../draw/overlay';
+import { outlineMask, overlayMask } from '../draw/overlay';
 import { maskIoU } from '../metrics/maskIoU';
 import { CrfTunerParameters, Heatmap, makeHeatmap, ObjectMask, RgbImage } from '../types';
 
-/** Tint of the CRF mask: a blue that stands out on the benchmark's red and green objects. */
-export const CRF_MASK_COLOR: readonly [number, number, number] = [20, 120, 255];
+/** Tint of the CRF mask (cam_crf.ipynb's); `outlineMask` edges it in yellow, visible on red objects too. */
+export const CRF_MASK_COLOR: readonly [number, number, number] = [230, 30, 30];
 /** Tint of the true mask. */
 export const TRUTH_MASK_COLOR: readonly [number, number, number] = [30, 200, 30];
 /** Opacity of both tints. */
-export const MASK_ALPHA = 0.55;
+export const MASK_ALPHA = 0.4;
+
+/** A 0/1 mask tinted over the image with a yellow edge, as cam_crf.ipynb draws masks. */
+export function shadeMask(image: RgbImage, mask: Uint8Array, color: readonly [number, number, number]): RgbImage {
+  return outlineMask(overlayMask(image, mask, color, MASK_ALPHA), mask);
+}
 
 /** The fixed inputs of a tuner: the image, the CAM and (optionally) the true mask. */
 export interface CrfTunerInputs {
@@ -30,7 +35,7 @@ export interface CrfTunerResult {
   readonly mask: Uint8Array;
   /** IoU of the mask with the true mask, when there is one. */
   readonly iou?: number;
-  /** The mask tinted over the image ({@link CRF_MASK_COLOR}). */
+  /** The mask shaded over the image ({@link shadeMask}, {@link CRF_MASK_COLOR}). */
   readonly overlay: RgbImage;
   /** Wall time of `refineCamWithCrf`, in milliseconds. */
   readonly milliseconds: number;
@@ -80,7 +85,7 @@ export function computeCrfTuner(inputs: CrfTunerInputs, parameters: CrfTunerPara
   const milliseconds = performance.now() - started;
   const { width, height } = inputs.image;
   const iou = inputs.truth ? maskIoU(maskAsHeatmap(mask, width, height), inputs.truth, 0.5) : undefined;
-  return { mask, iou, overlay: overlayMask(inputs.image, mask, CRF_MASK_COLOR, MASK_ALPHA), milliseconds };
+  return { mask, iou, overlay: shadeMask(inputs.image, mask, CRF_MASK_COLOR), milliseconds };
 }
 
 /** A number as code: shortest exact form (`1e-5`, `0.35`, `80`). */

@@ -3,7 +3,7 @@
  * JupyterLab page — against the kernel's own functions on each output's payload:
  *
  * - CRF tuner: as mounted, then after a slider move (dragged with the mouse or set), the mask, the
- *   IoU readout and the canvas equal `refineCamWithCrf` / `maskIoU` / `overlayMask` bit for bit,
+ *   IoU readout and the canvas equal `refineCamWithCrf` / `maskIoU` / `shadeMask` bit for bit,
  *   and the move changed the mask (and the IoU, when there is a truth);
  * - class explorer: as mounted, then after switching to another class, the canvas and IoU equal
  *   `computeClassExplorer`'s, and the switch changed the picture.
@@ -11,11 +11,10 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { refineCamWithCrf } from '../../src/crf/refine-cam';
-import { overlayMask } from '../../src/draw/overlay';
 import { maskIoU } from '../../src/metrics/maskIoU';
 import type { WidgetPayload } from '../../src/types';
 import { ClassExplorerInputs, ClassExplorerView, computeClassExplorer } from '../../src/widgets/class-explorer-compute';
-import { CRF_MASK_COLOR, crfOptionsLiteral, CrfTunerInputs, MASK_ALPHA, maskAsHeatmap } from '../../src/widgets/crf-tuner-compute';
+import { CRF_MASK_COLOR, crfOptionsLiteral, CrfTunerInputs, maskAsHeatmap, shadeMask } from '../../src/widgets/crf-tuner-compute';
 import { classExplorerInputs, crfTunerInputs } from '../../src/widgets/payload';
 import { differing, explorerSnapshot, TunerSnapshot, tunerSnapshot } from './fixtures';
 
@@ -105,14 +104,14 @@ export async function exerciseWidgets(page: Page, widgets: readonly WidgetOutput
 /**
  * Checks a tuner snapshot against the kernel's functions on the same inputs: the mask of
  * `refineCamWithCrf` (every pixel), the IoU of `maskIoU` (the same double, in the state and the
- * readout), the canvas = `overlayMask` of that mask, and the copy-as-code text.
+ * readout), the canvas = `shadeMask` of that mask, and the copy-as-code text.
  */
 export function expectTunerAgreesWithKernel(snapshot: TunerSnapshot, inputs: CrfTunerInputs): void {
   expect(snapshot.error).toBeUndefined();
   const { width, height } = inputs.image;
   const [mask] = refineCamWithCrf(inputs.image, inputs.heatmap, snapshot.parameters).masks;
   expect(differing(snapshot.mask, mask), 'mask pixels that differ from the kernel').toBe(0);
-  expect(differing(snapshot.canvas, overlayMask(inputs.image, mask, CRF_MASK_COLOR, MASK_ALPHA).data), 'canvas pixels that differ from overlayMask').toBe(0);
+  expect(differing(snapshot.canvas, shadeMask(inputs.image, mask, CRF_MASK_COLOR).data), 'canvas pixels that differ from shadeMask').toBe(0);
   if (inputs.truth) {
     const iou = maskIoU(maskAsHeatmap(mask, width, height), inputs.truth, 0.5);
     expect(snapshot.iou).toBe(iou);

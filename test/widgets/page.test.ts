@@ -4,7 +4,7 @@
  *
  * Moving a CRF control must change the mask and the IoU readout, and both must equal the kernel's
  * `refineCamWithCrf` + `maskIoU` for the same parameters **bit for bit** (tolerance 0: same mask
- * pixels, same IoU double; the drawn canvas equals the library's `overlayMask` of that mask).
+ * pixels, same IoU double; the drawn canvas equals the library's `overlayMask` + `outlineMask` of that mask).
  * Switching class must change the overlay to the library's `computeClassExplorer` picture. No
  * script error, no network request.
  */

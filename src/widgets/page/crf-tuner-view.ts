@@ -8,8 +8,8 @@
  * thread and says so.
  */
 import type { CrfTunerParameters, CrfTunerPayload } from '../../types';
-import { overlayHeatmap, overlayMask } from '../../draw/overlay';
-import { crfOptionsLiteral, CrfTunerInputs, CrfTunerResult, MASK_ALPHA, TRUTH_MASK_COLOR } from '../crf-tuner-compute';
+import { overlayHeatmap } from '../../draw/overlay';
+import { crfOptionsLiteral, CrfTunerInputs, CrfTunerResult, shadeMask, TRUTH_MASK_COLOR } from '../crf-tuner-compute';
 import { crfTunerInputs } from '../payload';
 import { copyButton, element, imagePanel, numberControl, NumberControl, NumberControlSpec, prepareRoot } from './dom';
 import { answer, TunerAnswer, TunerRequest } from './worker';
@@ -89,13 +89,13 @@ export function mountCrfTuner(root: HTMLElement, payload: CrfTunerPayload, start
   const panels = element('div', { class: 'wsol-w-row' });
   const camPanel = imagePanel('CAM', width, height, payload.zoom);
   camPanel.draw(overlayHeatmap(inputs.image, inputs.heatmap));
-  const maskPanel = imagePanel('dense CRF mask (blue)', width, height, payload.zoom);
+  const maskPanel = imagePanel('dense CRF mask (red)', width, height, payload.zoom);
   maskPanel.figure.classList.add('wsol-w-crf-mask');
   maskPanel.draw(inputs.image);
   panels.append(camPanel.figure, maskPanel.figure);
   if (inputs.truth) {
     const truthPanel = imagePanel('true mask (green)', width, height, payload.zoom);
-    truthPanel.draw(overlayMask(inputs.image, inputs.truth.data, TRUTH_MASK_COLOR, MASK_ALPHA));
+    truthPanel.draw(shadeMask(inputs.image, inputs.truth.data, TRUTH_MASK_COLOR));
     panels.append(truthPanel.figure);
   }
   const grid = element('div', { class: 'wsol-w-controls' });
