@@ -64,15 +64,26 @@ async function checkWidgets(nb: LabNotebook): Promise<void> {
   const widgets = await widgetsInDom(nb.page);
   expect(widgets.length, `${nb.name}: widget outputs on the page`).toBeGreaterThan(0);
   for (const line of await exerciseWidgets(nb.page, widgets, { drag: true })) console.log(`[jupyterlab] ${nb.name}: ${line}`);
+  // The README's pictures of the widgets (npm run screenshots).
+  for (const { id, payload } of widgets) {
+    await nb.page.locator(`#${id}`).screenshot({ path: path.join(SHOTS, `widget-${payload.kind}-${path.basename(nb.name, '.ipynb')}.png`) });
+  }
 }
 
-/** cam_crf: the tuner works, and again from the saved notebook after a reload (trusted outputs). */
-async function checkWidgetsAndReload(nb: LabNotebook): Promise<void> {
-  await checkWidgets(nb);
+/**
+ * cam_crf, last: the notebook saved (the server signs it: trusted) and the page reloaded; the
+ * tuner mounts again from the saved outputs and still agrees with the kernel.
+ */
+async function checkWidgetsAfterReload(nb: LabNotebook): Promise<void> {
   await nb.page.evaluate(() => (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute('docmanager:save'));
   await nb.page.waitForTimeout(1000);
   await nb.page.reload({ waitUntil: 'domcontentloaded' });
-  await expect.poll(() => widgetsInDom(nb.page).then((w) => w.length), { message: `${nb.name}: widgets after reloading the saved notebook`, timeout: 120_000 }).toBeGreaterThan(0);
+  // Scrolled to the end: a windowed notebook view renders only the cells near the viewport.
+  const scrolledWidgets = async () => {
+    await nb.page.evaluate(() => document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook')?.scrollTo(0, 1e9));
+    return (await widgetsInDom(nb.page)).length;
+  };
+  await expect.poll(scrolledWidgets, { message: `${nb.name}: widgets after reloading the saved notebook`, timeout: 120_000 }).toBeGreaterThan(0);
   await checkWidgets(nb);
 }
 
@@ -100,9 +111,14 @@ async function checkClassChange(nb: LabNotebook): Promise<void> {
   await expectFiguresVisible(nb, 'after re-running the class cell');
 }
 
+/** Run after every other check of a notebook (they may leave the page in another state). */
+const LAST: Record<string, (nb: LabNotebook) => Promise<void>> = {
+  cam_crf: checkWidgetsAfterReload,
+};
+
 const EXTRA: Record<string, (nb: LabNotebook) => Promise<void>> = {
   cam: checkWidgets,
-  cam_crf: checkWidgetsAndReload,
+  cam_crf: checkWidgets,
   gradcam: async (nb) => {
     await checkWidgets(nb);
     await checkClassChange(nb);
@@ -143,6 +159,7 @@ describe.skipIf(problem !== undefined && !inCi)('JupyterLab', () => {
         await resizeInSteps(nb, [1000, 1100, 1200, VIEWPORT.width]);
         await expectFiguresVisible(nb, `after widening the window back to ${VIEWPORT.width} px`);
         expect(await nb.errors(), `${name}: error outputs at the end`).toEqual([]);
+        await LAST[name]?.(nb);
       } catch (error) {
         await nb.page.screenshot({ path: path.join(SHOTS, `${name}-failure.png`), fullPage: true }).catch(() => undefined);
         throw error;
