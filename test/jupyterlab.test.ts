@@ -66,6 +66,7 @@ async function checkWidgets(nb: LabNotebook): Promise<void> {
   for (const line of await exerciseWidgets(nb.page, widgets, { drag: true })) console.log(`[jupyterlab] ${nb.name}: ${line}`);
   // The README's pictures of the widgets (npm run screenshots).
   for (const { id, payload } of widgets) {
+    await nb.page.locator(`#${id}`).evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await nb.page.locator(`#${id}`).screenshot({ path: path.join(SHOTS, `widget-${payload.kind}-${path.basename(nb.name, '.ipynb')}.png`) });
   }
 }

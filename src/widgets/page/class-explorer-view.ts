@@ -34,7 +34,7 @@ export function mountClassExplorer(root: HTMLElement, payload: ClassExplorerPayl
   list.value = String(payload.initial);
   const panel = imagePanel('', width, height, payload.zoom);
   panel.figure.classList.add('wsol-w-class-map');
-  const grid = element('div', { class: 'wsol-w-controls' });
+  const grid = element('div', { class: 'wsol-w-controls wsol-w-single' });
   const status = element('div', { class: 'wsol-w-status', 'data-readout': 'status' });
   let sequence = 0;
   const update = () => {

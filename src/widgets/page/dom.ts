@@ -24,7 +24,8 @@ const STYLE = `
 .wsol-w figure { margin: 0; }
 .wsol-w figcaption { font-size: 12px; color: #444; margin-bottom: 2px; }
 .wsol-w canvas { image-rendering: pixelated; display: block; border: 1px solid #ccc; }
-.wsol-w .wsol-w-controls { display: grid; grid-template-columns: max-content 160px 76px; gap: 4px 8px; align-items: center; }
+.wsol-w .wsol-w-controls { display: grid; grid-template-columns: repeat(2, max-content 150px 76px); gap: 4px 8px; align-items: center; }
+.wsol-w .wsol-w-controls.wsol-w-single { grid-template-columns: max-content 150px 76px; }
 .wsol-w .wsol-w-controls input[type=number] { width: 70px; }
 .wsol-w .wsol-w-status { margin: 6px 0; min-height: 1.4em; }
 .wsol-w .wsol-w-error { color: #b00020; }
