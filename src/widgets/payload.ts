@@ -5,6 +5,7 @@
  * passed it, with an error naming it.
  */
 import { camLabelProbabilities } from '../crf/refine-cam';
+import { CAM_PROTOCOL_THRESHOLD } from '../metrics/boxesFromHeatmap';
 import { assertObjectMask } from '../metrics/objectMask';
 import {
   assertBoxInside,
@@ -109,7 +110,7 @@ export function classExplorerPayload(image: RgbImage, classes: readonly Explorer
     if (!Number.isFinite(c.score)) throw new RangeError(`${what}: the score of class ${i} ('${c.name}') is ${c.score}`);
   });
   if (options.truthBox !== undefined) assertBoxInside(options.truthBox, image.width, image.height);
-  const threshold = options.threshold ?? 0.2;
+  const threshold = options.threshold ?? CAM_PROTOCOL_THRESHOLD;
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`${what}: threshold must be in [0, 1], got ${threshold}`);
   const alpha = options.alpha ?? 0.5;
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`${what}: alpha must be in [0, 1], got ${alpha}`);
