@@ -79,7 +79,8 @@ const MOVE_SLIDER = `(v) => new Promise((resolve, reject) => {
   slider.dispatchEvent(new Event('input', { bubbles: true }));
   const poll = () => {
     const state = root.wsolLabState;
-    if (!state || state.sequence <= before) return setTimeout(poll, 1);
+    // This move's own result: newer than before the move, for value v, nothing queued behind it.
+    if (!state || state.sequence <= before || state.parameters.bilateralSrgb !== v || state.pending) return setTimeout(poll, 1);
     if (state.error || !state.result) return reject(new Error(state.error || 'no result'));
     requestAnimationFrame(() => resolve({ compute: state.result.milliseconds, visible: performance.now() - started }));
   };
@@ -100,6 +101,10 @@ async function main(): Promise<void> {
   try {
     for (const c of cases) {
       const page = await openOffline(browser, writePage([widgetBundle(crfTunerPayload(c.image, c.heatmap, c.truth ? { truth: c.truth.data } : {}), bundle, { includePageBundle: true })], 'bench'));
+      await page.page.waitForFunction(() => {
+        const state = (document.querySelector('.wsol-widget') as unknown as { wsolLabState?: { pending: boolean } }).wsolLabState;
+        return state !== undefined && !state.pending;
+      });
       const first = await moveSlider(page.page, 12.5);
       const compute: number[] = [];
       const visible: number[] = [];
