@@ -136,7 +136,7 @@ describe.skipIf(problem !== undefined && !inCi)('JupyterLab', () => {
         await nb.waitIdle();
         const seconds = await nb.cellSeconds();
         console.log(
-          `[jupyterlab] ${name}.ipynb: Run All ${((Date.now() - started) / 1000).toFixed(1)} s, first cell ${seconds[0].toFixed(1)} s` +
+          `[jupyterlab] ${name}.ipynb: opened with its kernel in ${nb.openSeconds.toFixed(1)} s; Run All ${((Date.now() - started) / 1000).toFixed(1)} s, first cell ${seconds[0].toFixed(1)} s` +
             ` (cells: ${seconds.map((t) => t.toFixed(1)).join(', ')})`,
         );
         expect(await nb.errors(), `${name}: error outputs after Run All`).toEqual([]);
