@@ -387,7 +387,14 @@ async function openNotebook(browser: Browser, url: string, token: string, name: 
       }, scroller);
       await page.setViewportSize({ width: viewport.width, height: Math.min(viewport.height + tall + 40, 12_000) });
       await page.waitForTimeout(1500);
-      await page.locator('.jp-NotebookPanel').first().screenshot({ path: file });
+      // Down to the last cell, not the empty space JupyterLab keeps below it.
+      const clip = await page.evaluate(() => {
+        const panel = document.querySelector('.jp-NotebookPanel')!.getBoundingClientRect();
+        const cells = document.querySelectorAll('.jp-NotebookPanel .jp-Cell');
+        const bottom = cells.length ? cells[cells.length - 1].getBoundingClientRect().bottom : panel.bottom;
+        return { x: panel.x, y: panel.y, width: panel.width, height: Math.min(panel.height, bottom - panel.y + 16) };
+      });
+      await page.screenshot({ path: file, clip });
       await page.setViewportSize(viewport);
       await page.waitForTimeout(500);
     },
