@@ -2,8 +2,8 @@
 // npm run lab — set up whatever is missing, then serve JupyterLab on 127.0.0.1 in notebooks/
 // with the wsol-lab kernel. Extra arguments go to `jupyter lab` (e.g. `npm run lab -- --port 8899`,
 // or `-- --ServerApp.root_dir=/some/folder` to serve another folder instead of notebooks/).
-// SIGTERM and SIGHUP are passed on to JupyterLab, which then stops its kernels and exits; Ctrl-C
-// reaches it directly from the terminal.
+// SIGTERM and SIGHUP are passed on to JupyterLab, which then stops its kernels and exits (also when
+// they went to `npm`, whose shell does not pass them on); Ctrl-C reaches it from the terminal.
 import { spawn } from 'node:child_process';
 import { path } from 'zx';
 import { ensureSetup, runOrExplain } from './lib/all.mjs';
@@ -26,6 +26,12 @@ const args = [
 // No shell in between, so that signals reach JupyterLab itself.
 const lab = spawn(venvBin('jupyter'), args, { env: jupyterEnv(), stdio: 'inherit' });
 for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => lab.kill(signal));
+// `npm run lab` runs this under a shell that npm signals, and the shell does not pass SIGTERM on:
+// when the process that started this one goes away, JupyterLab is stopped too.
+const parent = process.ppid;
+const orphanCheck = setInterval(() => {
+  if (process.ppid !== parent) lab.kill('SIGTERM');
+}, 1000);
 // Ctrl-C goes to the whole process group: JupyterLab gets it from the terminal; wait for it.
 process.on('SIGINT', () => undefined);
 lab.on('error', (error) => {
@@ -33,5 +39,6 @@ lab.on('error', (error) => {
   process.exit(1);
 });
 lab.on('exit', (code, signal) => {
+  clearInterval(orphanCheck);
   process.exitCode = code ?? (signal ? 1 : 0);
 });

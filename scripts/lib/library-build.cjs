@@ -70,6 +70,7 @@ function buildLibrary() {
   // tsc's incremental state would skip emitting files deleted by hand.
   if (!fs.existsSync(index)) fs.rmSync(path.join(distDir, '.tsbuildinfo'), { force: true });
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  if (!fs.existsSync(tsc)) throw new Error(`${path.relative(root, tsc)} is missing: run \`npm install\` (the build needs the devDependency typescript)`);
   const r = spawnSync(process.execPath, [tsc, '-p', config, '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
   if (r.error || !fs.existsSync(index) || (r.status !== 0 && r.status !== 2)) {
     throw new Error(`compiling src/ into dist/ failed (tsc exit ${r.status}): ${r.error ? r.error.message : ''}${r.stdout}${r.stderr}`.trim());

@@ -22,9 +22,14 @@ export interface ReadImageOptions {
 
 /** An image file that cannot be read; the message names the file and the problem. Shown without a stack. */
 export class ImageFileError extends Error {
-  constructor(readonly file: string, problem: string) {
+  /** The file name as given. */
+  declare readonly file: string;
+
+  constructor(file: string, problem: string) {
     super(`image '${file}': ${problem}`);
     this.name = 'ImageFileError';
+    // Not enumerable: a notebook then prints the message alone, not `{ file: … }` after it.
+    Object.defineProperty(this, 'file', { value: file, enumerable: false });
     // The message says it all; the frames would be sharp's and the kernel's.
     this.stack = `${this.name}: ${this.message}`;
   }

@@ -74,6 +74,8 @@ export interface CellError {
 export interface LabNotebook {
   readonly page: Page;
   readonly name: string;
+  /** Seconds from opening the notebook's page to its kernel's first idle (kernel start included). */
+  readonly openSeconds: number;
   /** Run → Run All Cells through the menu bar. */
   runAll(): Promise<void>;
   /** Waits until no cell is queued or running and the kernel is idle. */
@@ -251,6 +253,7 @@ async function openNotebook(browser: Browser, url: string, token: string, name: 
     const u = route.request().url();
     return u.startsWith(url) || u.startsWith('data:') || u.startsWith('blob:') ? route.continue() : route.abort();
   });
+  const opened = Date.now();
   await page.goto(`${url}/lab/tree/${encodeURIComponent(name)}?reset&token=${token}`, { waitUntil: 'domcontentloaded', timeout: 120_000 });
   await page.waitForFunction(
     () => {
@@ -268,9 +271,11 @@ async function openNotebook(browser: Browser, url: string, token: string, name: 
       return Array.from({ length: model.cells.length }, (_, i) => model.cells.get(i).toJSON());
     }) as Promise<{ cell_type: string; source: string | string[]; outputs?: Record<string, unknown>[]; metadata?: { execution?: Record<string, string> }; execution_count?: number | null }[]>;
 
+  const openSeconds = (Date.now() - opened) / 1000;
   const notebook: LabNotebook = {
     page,
     name,
+    openSeconds,
     async runAll() {
       await page.click('.lm-MenuBar-itemLabel:text-is("Run")');
       await page.click('.lm-Menu-itemLabel:text-is("Run All Cells")');
@@ -327,12 +332,16 @@ async function openNotebook(browser: Browser, url: string, token: string, name: 
         await page.waitForTimeout(150);
         sizes.push(
           await element.evaluate((el) => {
-            const cell = el.closest('.jp-Cell');
             const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'));
+            const cell = cells.indexOf(el.closest('.jp-Cell') as Element);
+            if (el.tagName === 'IMG') {
+              const rect = el.getBoundingClientRect();
+              return { cell, kind: 'image' as const, width: rect.width, height: rect.height };
+            }
             // A figure is what its SVG shows (the output area around it can keep its size when the plot collapses).
-            const rect = (el.tagName === 'IMG' ? el : el.querySelector('.main-svg') ?? el).getBoundingClientRect();
-            if (el.tagName !== 'IMG' && !el.querySelector('.main-svg')) return { cell: cells.indexOf(cell as Element), kind: 'plotly' as const, width: 0, height: 0 };
-            return { cell: cells.indexOf(cell as Element), kind: el.tagName === 'IMG' ? 'image' as const : 'plotly' as const, width: rect.width, height: rect.height };
+            const svg = el.querySelector('.main-svg');
+            const rect = svg?.getBoundingClientRect() ?? { width: 0, height: 0 };
+            return { cell, kind: 'plotly' as const, width: rect.width, height: rect.height };
           }),
         );
       }
@@ -366,9 +375,28 @@ async function openNotebook(browser: Browser, url: string, token: string, name: 
       await page.waitForTimeout(500);
     },
     async screenshot(file) {
+      // The notebook scrolls inside the page: make the window as tall as the notebook, shoot its panel.
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page.evaluate(() => document.querySelector('.jp-WindowedPanel-outer, .jp-Notebook')?.scrollTo(0, 0));
-      await page.screenshot({ path: file, fullPage: true });
+      const viewport = page.viewportSize() ?? { width: 1280, height: 720 };
+      const scroller = '.jp-NotebookPanel .jp-WindowedPanel-outer';
+      const tall = await page.evaluate((s) => {
+        const el = document.querySelector(s);
+        if (!el) return 0;
+        el.scrollTo(0, 0);
+        return el.scrollHeight - el.clientHeight;
+      }, scroller);
+      await page.setViewportSize({ width: viewport.width, height: Math.min(viewport.height + tall + 40, 12_000) });
+      await page.waitForTimeout(1500);
+      // Down to the last cell, not the empty space JupyterLab keeps below it.
+      const clip = await page.evaluate(() => {
+        const panel = document.querySelector('.jp-NotebookPanel')!.getBoundingClientRect();
+        const cells = document.querySelectorAll('.jp-NotebookPanel .jp-Cell');
+        const bottom = cells.length ? cells[cells.length - 1].getBoundingClientRect().bottom : panel.bottom;
+        return { x: panel.x, y: panel.y, width: panel.width, height: Math.min(panel.height, bottom - panel.y + 16) };
+      });
+      await page.screenshot({ path: file, clip });
+      await page.setViewportSize(viewport);
+      await page.waitForTimeout(500);
     },
     async close() {
       await page.close();

@@ -68,7 +68,8 @@ function hideKernelFrames() {
   };
 }
 
-if (ensureLibrary()) {
+// WSOL_KERNEL_WARM=0 skips the warm-up and the preloading (to measure what they save).
+if (ensureLibrary() && process.env.WSOL_KERNEL_WARM !== '0') {
   warmConverters();
   try {
     require(path.join(root, 'dist', 'index.js'));
