@@ -3,9 +3,11 @@
  * or the user's own image file (without).
  */
 import type { Box } from './types';
-import { readImage, RgbImage } from './display/png';
+import type { RgbImage } from './display/png';
+import { readImage } from './display/image-file';
 import { Benchmark, createBenchmark } from './bench/generator';
 import { assertSplit } from './bench/splits';
+import type { WeightsManifest } from './weights';
 
 /** An image to localize in, with the ground truth when it is known. */
 export interface Example {
@@ -23,7 +25,10 @@ export interface Example {
 
 /** Options of {@link loadExample}. */
 export interface ExampleOptions {
-  /** An image file of your own (PNG, JPEG, …); when given, the benchmark is not used. */
+  /**
+   * An image file of your own (PNG, JPEG, …), relative to the notebook's folder or absolute; when
+   * given, the benchmark is not used.
+   */
   readonly path?: string;
   /** Benchmark split. @default 'test' */
   readonly split?: string;
@@ -68,4 +73,25 @@ export async function loadExample(options: ExampleOptions = {}): Promise<Example
     source: `benchmark ${split} #${index}`,
     truth: { classIndex: sample.classIndex, className: sample.className, box: sample.box, mask: sample.mask },
   };
+}
+
+/** How a manifest's `training.data` starts for the models trained here on the synthetic benchmark. */
+const BENCHMARK_TRAINING = 'wsol-lab synthetic benchmark';
+
+/**
+ * What a model trained on the synthetic benchmark can say about an image of your own, as Markdown:
+ * the classes it knows and how to get a model for photographs (the converters). `undefined` for
+ * other models (e.g. converted ImageNet models), whose manifests do not name the benchmark.
+ */
+export function ownImageNote(manifest: WeightsManifest): string | undefined {
+  const data = (manifest.training as { readonly data?: unknown }).data;
+  if (typeof data !== 'string' || !data.startsWith(BENCHMARK_TRAINING)) return undefined;
+  return (
+    `**\`${manifest.name}\` knows only the ${manifest.classes.length} classes of the synthetic benchmark** ` +
+    `(${manifest.classes.join(', ')}), drawn as icons on photographs. On a photo of your own it still picks one of them, ` +
+    'often with a high score that says nothing about the photo; its maps show what in the photo looks like those icons. ' +
+    "For photographs, convert the CAM authors' ImageNet model (README, *Using the original weights*): " +
+    '`npm run convert -- --from caffe vgg16CAM_train_iter_90000.caffemodel --arch vgg16-gap --mean 104.007,116.669,122.679 --out weights/vgg16-gap`, ' +
+    "then set `MODEL = 'vgg16-gap'`."
+  );
 }

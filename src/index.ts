@@ -47,3 +47,5 @@ export * from './eval/index';
 export * from './convert/index';
 export * from './methods';
 export * from './examples';
+export * from './paths';
+export * from './widgets/index';

@@ -3,6 +3,7 @@
  *
  * - {@link Heatmap}: a localization map, row-major, one float per pixel.
  * - {@link Box}: an axis-aligned box in integer pixel indices, both corners inclusive.
+ * - {@link RgbImage}: an 8-bit image, interleaved, row-major.
  */
 
 /**
@@ -37,6 +38,30 @@ export interface Box {
 export function assertSize(width: number, height: number, what = 'size'): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new RangeError(`${what}: width and height must be positive integers, got ${width}×${height}`);
+  }
+}
+
+/** An 8-bit image: `width × height × channels` bytes, interleaved, row-major. */
+export interface RgbImage {
+  readonly width: number;
+  readonly height: number;
+  /** 1 (grey), 3 (RGB) or 4 (RGBA). @default 3 */
+  readonly channels?: 1 | 3 | 4;
+  readonly data: Uint8Array;
+}
+
+/** Checks an {@link RgbImage}'s size and data length, naming what is wrong. */
+export function assertImage(image: RgbImage, what = 'image'): void {
+  const channels = image.channels ?? 3;
+  if (!Number.isInteger(image.width) || !Number.isInteger(image.height) || image.width <= 0 || image.height <= 0) {
+    throw new RangeError(`${what}: width and height must be positive integers, got ${image.width}×${image.height}`);
+  }
+  if (![1, 3, 4].includes(channels)) throw new RangeError(`${what}: channels must be 1, 3 or 4, got ${channels}`);
+  const expected = image.width * image.height * channels;
+  if (image.data.length !== expected) {
+    throw new RangeError(
+      `${what} ${image.width}×${image.height}×${channels}: data must have ${expected} bytes, got ${image.data.length}`,
+    );
   }
 }
 
@@ -134,3 +159,97 @@ export function makeGradientImage(width: number, height: number, channels: numbe
   }
   return { width, height, channels, data };
 }
+
+/**
+ * Every parameter of the CRF tuner widget: the fields of `CamCrfOptions` (src/crf/refine-cam.ts),
+ * all filled, with one value for both axes of `gaussianSxy` and `bilateralSxy` and for the three
+ * channels of `bilateralSrgb`. Assignable to `CamCrfOptions` as it is.
+ */
+export interface CrfTunerParameters {
+  readonly background: 'complement' | 'constant';
+  readonly backgroundPower: number;
+  readonly backgroundConstant: number;
+  /** `unaryFromSoftmax` certainty; undefined: none. */
+  readonly scale?: number;
+  readonly clip: number;
+  readonly gaussianSxy: number;
+  readonly gaussianCompat: number;
+  readonly bilateralSxy: number;
+  readonly bilateralSrgb: number;
+  readonly bilateralCompat: number;
+  readonly iterations: number;
+}
+
+/** Options of `showCrfTuner` / `crfTunerBundle` (src/widgets/crf-tuner.ts). */
+export interface CrfTunerOptions {
+  /** The true object mask (0/1, image-sized, row-major): the tuner then shows it and the IoU. */
+  readonly truth?: Uint8Array | ObjectMask;
+  /** Starting parameters. @default the seed notebook's (`CAM_CRF_DEFAULTS`) */
+  readonly initial?: import('./crf/refine-cam').CamCrfOptions;
+  /** Heading above the widget. */
+  readonly title?: string;
+  /** Integer display magnification (nearest neighbour). @default the largest ≤ 320 px / the longer side, at least 1 */
+  readonly zoom?: number;
+}
+
+/** One class of the class explorer: its name, its score and its map (image-sized). */
+export interface ExplorerClass {
+  readonly name: string;
+  /** Shown beside the name, e.g. the softmax probability. */
+  readonly score: number;
+  readonly heatmap: Heatmap;
+}
+
+/** Options of `showClassExplorer` / `classExplorerBundle` (src/widgets/class-explorer.ts). */
+export interface ClassExplorerOptions {
+  /** The true box, in image pixels: drawn in green, with its IoU against the map's box. */
+  readonly truthBox?: Box;
+  /** Box threshold, a fraction of the map's maximum. @default 0.2 (`CAM_PROTOCOL_THRESHOLD`) */
+  readonly threshold?: number;
+  /** Opacity of the colour-mapped heatmap over the image. @default 0.5 */
+  readonly alpha?: number;
+  /** Index into the classes shown first. @default 0 */
+  readonly initial?: number;
+  /** Heading above the widget. */
+  readonly title?: string;
+  /** Integer display magnification (nearest neighbour). @default as {@link CrfTunerOptions.zoom} */
+  readonly zoom?: number;
+}
+
+/**
+ * What the kernel sends a CRF tuner in the page: the image, the heatmap and the truth as base64 of
+ * their bytes (float32 little-endian for the heatmap), and the starting parameters.
+ */
+export interface CrfTunerPayload {
+  readonly kind: 'crf-tuner';
+  readonly width: number;
+  readonly height: number;
+  /** `width·height·3` bytes, interleaved RGB. */
+  readonly rgb: string;
+  /** `width·height` float32 values in [0, 1]. */
+  readonly heatmap: string;
+  /** `width·height` bytes, 1 = object. */
+  readonly truth?: string;
+  readonly parameters: CrfTunerParameters;
+  readonly zoom: number;
+  readonly title?: string;
+}
+
+/** What the kernel sends a class explorer in the page (encoding as {@link CrfTunerPayload}). */
+export interface ClassExplorerPayload {
+  readonly kind: 'class-explorer';
+  readonly width: number;
+  readonly height: number;
+  readonly rgb: string;
+  /** Each map: `width·height` float32 values. */
+  readonly classes: readonly { readonly name: string; readonly score: number; readonly heatmap: string }[];
+  readonly initial: number;
+  readonly truthBox?: Box;
+  readonly threshold: number;
+  readonly alpha: number;
+  readonly zoom: number;
+  readonly title?: string;
+}
+
+/** Anything a widget of the page bundle can mount. */
+export type WidgetPayload = CrfTunerPayload | ClassExplorerPayload;

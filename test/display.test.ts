@@ -16,9 +16,10 @@ import {
 const figure = { data: [{ type: 'bar', x: ['a', 'b'], y: [1, 2] }], layout: { height: 300 } };
 
 describe('plotlyBundle', () => {
-  it('carries the figure as Plotly JSON for JupyterLab, with responsive config', () => {
+  it('carries the figure as Plotly JSON for JupyterLab, without `responsive` (it collapses figures there)', () => {
     const bundle = plotlyBundle(figure);
-    expect(bundle[PLOTLY_MIME]).toEqual({ data: figure.data, layout: { height: 300 }, config: { responsive: true } });
+    expect(bundle[PLOTLY_MIME]).toEqual({ data: figure.data, layout: { height: 300 }, config: {} });
+    expect(plotlyBundle({ ...figure, config: { scrollZoom: true } })[PLOTLY_MIME]).toEqual({ data: figure.data, layout: { height: 300 }, config: { scrollZoom: true } });
   });
 
   it('has an HTML fallback that draws the same figure into a div of the layout height', () => {
@@ -26,7 +27,8 @@ describe('plotlyBundle', () => {
     expect(html).toContain('<div id="p1" class="wsol-plot" style="width:100%;height:300px;">');
     expect(html).toContain('Plotly.newPlot');
     const json = html.slice(html.indexOf('var fig = ') + 10, html.indexOf(';\n  if (window.Plotly)'));
-    expect(JSON.parse(json)).toEqual({ data: figure.data, layout: { height: 300 }, config: { responsive: true } });
+    expect(JSON.parse(json)).toEqual({ data: figure.data, layout: { height: 300 }, config: {} });
+    expect(html).toContain("window.addEventListener('resize'");
   });
 
   it('inlines plotly.js only when asked', () => {

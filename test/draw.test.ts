@@ -6,6 +6,7 @@ import {
   makeHeatmap,
   overlayHeatmap,
   overlayMask,
+  outlineMask,
   resizeHeatmap,
   tf,
   tileImages,
@@ -69,6 +70,22 @@ describe('overlays and boxes', () => {
     expect(Array.from(out.data.subarray(15, 18))).toEqual([150, 50, 50]);
     expect(Array.from(out.data.subarray(0, 3))).toEqual([100, 100, 100]);
     expect(() => overlayMask(grey, new Uint8Array(3))).toThrow(/16 values, got 3/);
+  });
+
+  it('outlines a mask: masked pixels with a 4-neighbour outside it or on the border', () => {
+    const mask = new Uint8Array(16);
+    for (const p of [5, 6, 9, 10, 13, 14]) mask[p] = 1; // a 2×3 block touching the bottom border
+    const out = outlineMask(grey, mask, [1, 2, 3]);
+    for (let p = 0; p < 16; p++) {
+      expect(Array.from(out.data.subarray(3 * p, 3 * p + 3)), `pixel ${p}`).toEqual(mask[p] ? [1, 2, 3] : [100, 100, 100]);
+    }
+    const solid = new Uint8Array(25).fill(1);
+    const big = { width: 5, height: 5, channels: 1 as const, data: new Uint8Array(25).fill(100) };
+    const ring = outlineMask(big, solid, [9, 9, 9]);
+    expect(Array.from(ring.data.subarray(3 * 12, 3 * 12 + 3)), 'the centre is not an edge').toEqual([100, 100, 100]);
+    expect(Array.from(ring.data.subarray(3 * 7, 3 * 7 + 3)), 'nor its inner neighbours').toEqual([100, 100, 100]);
+    expect(Array.from(ring.data.subarray(0, 3))).toEqual([9, 9, 9]);
+    expect(() => outlineMask(grey, new Uint8Array(3))).toThrow(/16 values, got 3/);
   });
 
   it('draws an inclusive box outline of the given thickness', () => {

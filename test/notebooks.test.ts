@@ -1,7 +1,8 @@
 /**
  * Every notebook in notebooks/ runs headless on the wsol-lab kernel (nbclient), then its HTML export
  * (nbconvert, lab template) is opened in headless Chromium: every Plotly figure must render and no
- * script error may occur. Screenshots go to test-output/screenshots/.
+ * script error may occur; the live widgets (src/widgets/) are exercised there too (a CRF slider
+ * moved, a class switched: test/widgets/checks.ts). Screenshots go to test-output/screenshots/.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -17,6 +18,7 @@ import {
   listNotebooks,
   runNotebook,
 } from './helpers/notebooks';
+import { exerciseWidgets, widgetsInHtml } from './widgets/checks';
 
 const problem = harnessProblem();
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
@@ -93,6 +95,8 @@ describe.skipIf(problem !== undefined && !inCi)('notebooks', () => {
         plots: Array.from(document.querySelectorAll('.wsol-plot')).filter((d) => d.querySelector('.main-svg')).length,
         hasPlotly: typeof (window as unknown as { Plotly?: unknown }).Plotly === 'object',
       }));
+      const widgets = widgetsInHtml(fs.readFileSync(html, 'utf8'));
+      for (const line of await exerciseWidgets(page, widgets)) console.log(`[browser] ${name}.html: ${line}`);
       fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
       await page.close();

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { barFigure, heatmapFigure, heatmapRows, imageGridFigure, lineFigure, makeHeatmap, sweepFigure } from '../src/index';
+import { barFigure, heatmapFigure, heatmapRows, imageGridFigure, lineFigure, makeHeatmap, maskEdgeRows, sweepFigure } from '../src/index';
 
 const map = makeHeatmap(3, 2, Float32Array.from([0, 0.5, 1, 0.25, 0.125, 0.75]));
 
@@ -59,6 +59,50 @@ describe('sweepFigure over an image', () => {
     const images = fig.layout!.images as { source: string; xref: string; sizex: number; sizey: number }[];
     expect(images.map((i) => i.xref)).toEqual(['x', 'x2']);
     expect([images[0].sizex, images[0].sizey, images[0].source]).toEqual([3, 2, uri]);
-    expect((fig.data[0] as { colorscale: unknown }).colorscale).toEqual([[0, 'rgba(0,0,0,0)'], [1, 'rgba(230,30,30,0.6)']]);
+    const scale = (fig.data[0] as { colorscale: [number, string][] }).colorscale;
+    expect(scale[0]).toEqual([0, 'rgba(0,0,0,0)']);
+    expect(scale).toContainEqual([0.25, 'rgba(230,30,30,0.45)']);
+    expect(scale[scale.length - 1]).toEqual([1, 'rgba(255,235,0,1)']);
+  });
+
+  it('draws each mask as inside (0.5) and edge (1) so it shows on red objects too', () => {
+    // A 3×3 block in a 5×4 mask: its centre is inside, its other 8 pixels are edge.
+    const mask = makeHeatmap(5, 4, Float32Array.from([
+      0, 0, 0, 0, 0,
+      1, 1, 1, 0, 0,
+      1, 1, 1, 0, 0,
+      1, 1, 1, 0, 0,
+    ]));
+    expect(maskEdgeRows(mask)).toEqual([
+      [0, 0, 0, 0, 0],
+      [1, 1, 1, 0, 0],
+      [1, 0.5, 1, 0, 0],
+      [1, 1, 1, 0, 0],
+    ]);
+    const fig = sweepFigure([{ name: 'w', values: [1, 2], maps: [mask, map] }], { background: 'data:image/png;base64,' });
+    const steps = (fig.layout!.sliders as { steps: { args: [{ z: number[][][] }] }[] }[])[0].steps;
+    expect(steps[0].args[0].z[0]).toEqual(maskEdgeRows(mask));
+  });
+});
+
+describe('barFigure scales and labels', () => {
+  it('puts the value axis on a log scale and labels each bar when asked', () => {
+    const fig = barFigure(['teapot', 'cat'], { p: [0.999, 1e-5] }, { horizontal: true, logScale: true, textFormat: '.2%' });
+    expect((fig.layout!.xaxis as { type: string }).type).toBe('log');
+    expect(fig.data[0]).toMatchObject({ texttemplate: '%{x:.2%}', textposition: 'outside' });
+    expect(() => barFigure(['a'], { p: [0] }, { logScale: true })).toThrow(/series 'p' has 0, and a log scale needs values > 0/);
+  });
+});
+
+describe('imageGridFigure columns', () => {
+  it('makes every column equally wide, with equal gaps', async () => {
+    const image = { width: 2, height: 2, data: new Uint8Array(12) };
+    const fig = await imageGridFigure(Array.from({ length: 4 }, (_, i) => ({ title: `${i}`, image })), { columns: 4 });
+    const domains = ['xaxis', 'xaxis2', 'xaxis3', 'xaxis4'].map((k) => (fig.layout![k] as { domain: [number, number] }).domain);
+    const widths = domains.map(([a, b]) => b - a);
+    for (const w of widths) expect(w).toBeCloseTo(widths[0], 12);
+    for (let i = 1; i < 4; i++) expect(domains[i][0] - domains[i - 1][1]).toBeCloseTo(0.04, 12);
+    expect(domains[0][0]).toBe(0);
+    expect(domains[3][1]).toBeCloseTo(1, 12);
   });
 });

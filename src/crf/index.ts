@@ -25,6 +25,6 @@ export type {
   PairwiseEnergyOptions,
   PairwiseGaussianOptions,
 } from './dense-crf';
-export { camLabelProbabilities, refineCamWithCrf } from './refine-cam';
+export { CAM_CRF_DEFAULTS, camLabelProbabilities, refineCamWithCrf } from './refine-cam';
 export { crfThreads, setCrfThreads } from './threads';
 export type { CamCrfOptions, CamCrfResult, CrfImage } from './refine-cam';

@@ -57,6 +57,20 @@ export interface CamCrfOptions {
   readonly iterations?: number;
 }
 
+/** The defaults of {@link CamCrfOptions}, the seed notebook's (`scale` has none: no certainty). */
+export const CAM_CRF_DEFAULTS = {
+  background: 'complement',
+  backgroundPower: 1,
+  backgroundConstant: 0.5,
+  clip: 1e-5,
+  gaussianSxy: 3,
+  gaussianCompat: 3,
+  bilateralSxy: 80,
+  bilateralSrgb: 13,
+  bilateralCompat: 10,
+  iterations: 5,
+} as const;
+
 /** What {@link refineCamWithCrf} returns. */
 export interface CamCrfResult {
   /** Label per pixel (`y·width + x`): 0 background, c for heatmap c − 1. */
@@ -98,9 +112,9 @@ function assertHeatmaps(heatmaps: readonly Heatmap[], width: number, height: num
 export function camLabelProbabilities(heatmaps: readonly Heatmap[], options: CamCrfOptions = {}): Float32Array {
   if (heatmaps.length > 0) assertHeatmaps(heatmaps, heatmaps[0].width, heatmaps[0].height, 'camLabelProbabilities');
   else assertHeatmaps(heatmaps, 0, 0, 'camLabelProbabilities');
-  const background = options.background ?? 'complement';
-  const power = options.backgroundPower ?? 1;
-  const constant = options.backgroundConstant ?? 0.5;
+  const background = options.background ?? CAM_CRF_DEFAULTS.background;
+  const power = options.backgroundPower ?? CAM_CRF_DEFAULTS.backgroundPower;
+  const constant = options.backgroundConstant ?? CAM_CRF_DEFAULTS.backgroundConstant;
   if (background !== 'complement' && background !== 'constant') {
     throw new RangeError(`background must be 'complement' or 'constant', got '${String(background)}'`);
   }
@@ -150,16 +164,16 @@ export function refineCamWithCrf(image: CrfImage, heatmaps: Heatmap | readonly H
   const crf = new DenseCRF2D(image.width, image.height, maps.length + 1);
   const probabilities = camLabelProbabilities(maps, options);
   crf.setUnaryEnergy(
-    unaryFromSoftmax(probabilities, { labelCount: maps.length + 1, clip: options.clip ?? 1e-5, scale: options.scale }),
+    unaryFromSoftmax(probabilities, { labelCount: maps.length + 1, clip: options.clip ?? CAM_CRF_DEFAULTS.clip, scale: options.scale }),
   );
-  crf.addPairwiseGaussian({ sxy: options.gaussianSxy ?? 3, compat: options.gaussianCompat ?? 3 });
+  crf.addPairwiseGaussian({ sxy: options.gaussianSxy ?? CAM_CRF_DEFAULTS.gaussianSxy, compat: options.gaussianCompat ?? CAM_CRF_DEFAULTS.gaussianCompat });
   crf.addPairwiseBilateral({
-    sxy: options.bilateralSxy ?? 80,
-    srgb: options.bilateralSrgb ?? 13,
+    sxy: options.bilateralSxy ?? CAM_CRF_DEFAULTS.bilateralSxy,
+    srgb: options.bilateralSrgb ?? CAM_CRF_DEFAULTS.bilateralSrgb,
     rgb: image.data,
-    compat: options.bilateralCompat ?? 10,
+    compat: options.bilateralCompat ?? CAM_CRF_DEFAULTS.bilateralCompat,
   });
-  const Q = crf.inference(options.iterations ?? 5);
+  const Q = crf.inference(options.iterations ?? CAM_CRF_DEFAULTS.iterations);
   const labels = argmaxLabels(Q, maps.length + 1);
   const masks = maps.map((_, c) => {
     const mask = new Uint8Array(labels.length);

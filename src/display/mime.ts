@@ -8,6 +8,12 @@
  *   absent: the classic notebook and nbconvert's HTML export. The first figure of a kernel session
  *   also carries plotly.js itself (plotly.js-dist-min, inline), so an exported notebook works offline
  *   with the library embedded exactly once.
+ *
+ * No figure gets Plotly's `config.responsive`: in JupyterLab it makes a figure collapse to height 0
+ * at the first slider click (its output area's height is the figure's own, and responsive sizing
+ * reads it back). JupyterLab's renderer resizes figures with the panel itself; the HTML
+ * representation listens to window resizes and calls `Plotly.Plots.resize`, which keeps the
+ * `<div>`'s fixed height and follows its width.
  */
 import * as fs from 'fs';
 
@@ -54,7 +60,7 @@ export interface PlotlyBundleOptions {
 export function plotlyBundle(figure: PlotlyFigure, options: PlotlyBundleOptions = {}): MimeBundle {
   if (!Array.isArray(figure.data)) throw new TypeError('plotly figure: `data` must be an array of traces');
   const layout = { ...(figure.layout ?? {}) };
-  const config = { responsive: true, ...(figure.config ?? {}) };
+  const config = { ...(figure.config ?? {}) };
   const id = options.divId ?? `wsol-plot-${Math.random().toString(36).slice(2, 12)}`;
   const height = typeof layout.height === 'number' ? layout.height : 450;
   const library = options.includePlotlyJs ? `<script type="text/javascript">${plotlyJsForInlining()}</script>\n` : '';
@@ -63,7 +69,10 @@ export function plotlyBundle(figure: PlotlyFigure, options: PlotlyBundleOptions 
     `<script type="text/javascript">(function () {\n` +
     `  var el = document.getElementById(${JSON.stringify(id)});\n` +
     `  var fig = ${jsonForScript({ data: figure.data, layout, config })};\n` +
-    `  if (window.Plotly) { window.Plotly.newPlot(el, fig.data, fig.layout, fig.config); }\n` +
+    `  if (window.Plotly) {\n` +
+    `    window.Plotly.newPlot(el, fig.data, fig.layout, fig.config);\n` +
+    `    window.addEventListener('resize', function () { if (el.isConnected && el.offsetWidth > 0) window.Plotly.Plots.resize(el); });\n` +
+    `  }\n` +
     `  else { el.textContent = 'plotly.js is not loaded here: run the notebook from its first cell.'; }\n` +
     `})();</script>`;
   return {

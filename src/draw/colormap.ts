@@ -2,7 +2,7 @@
  * Colour maps: a heatmap in [0, 1] → RGB pixels.
  */
 import type { Heatmap } from '../types';
-import type { RgbImage } from '../display/png';
+import type { RgbImage } from '../types';
 
 /** Names of the colour maps {@link applyColormap} knows. */
 export type ColormapName = 'jet' | 'viridis' | 'gray';

@@ -2,7 +2,7 @@
  * Drawing input-space gradients (guided backpropagation, guided Grad-CAM) as images.
  */
 import type { GradientImage } from '../types';
-import type { RgbImage } from '../display/png';
+import type { RgbImage } from '../types';
 
 /** Options of {@link gradientToImage}. */
 export interface GradientImageOptions {

@@ -3,7 +3,7 @@
  * All functions return new images; inputs are never modified.
  */
 import type { Box, Heatmap } from '../types';
-import { assertImage, RgbImage } from '../display/png';
+import { assertImage, RgbImage } from '../types';
 import { applyColormap, ColormapName } from './colormap';
 import { resizeHeatmap } from './resize';
 
@@ -57,6 +57,29 @@ export function overlayMask(
     for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.round((1 - alpha) * out[p * 3 + c] + alpha * color[c]);
   }
   return { width: base.width, height: base.height, channels: 3, data: out };
+}
+
+/**
+ * Draws the outline of a mask: every mask pixel with a 4-neighbour outside the mask (or on the
+ * image border) takes `color`. Over a tinted mask ({@link overlayMask}) it keeps the region
+ * visible on objects of the tint's own colour.
+ */
+export function outlineMask(image: RgbImage, mask: ArrayLike<number>, color: readonly [number, number, number] = [255, 235, 0]): RgbImage {
+  const base = rgb(image);
+  const { width, height } = base;
+  if (mask.length !== width * height) {
+    throw new RangeError(`mask must have width*height = ${width * height} values, got ${mask.length}`);
+  }
+  const inside = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && mask[y * width + x] !== 0;
+  const out = Uint8Array.from(base.data);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!inside(x, y)) continue;
+      if (inside(x - 1, y) && inside(x + 1, y) && inside(x, y - 1) && inside(x, y + 1)) continue;
+      out.set(color, (y * width + x) * 3);
+    }
+  }
+  return { width, height, channels: 3, data: out };
 }
 
 /** A box to draw, with its colour. */

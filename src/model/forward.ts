@@ -14,6 +14,9 @@ import { Memo, modelPlan, ModelPlan, RunMode, runSteps } from './graph';
 export function checkImages(model: tf.LayersModel, images: tf.Tensor, what = 'images'): void {
   const expected = model.inputs[0]?.shape ?? [];
   const show = (shape: ReadonlyArray<number | null>): string => `[${shape.map((d) => (d == null ? '?' : d)).join(', ')}]`;
+  if (images.isDisposed) {
+    throw new TypeError(`${what}: this tensor was disposed (${images.dtype} ${show(images.shape)}); make it again, e.g. with preprocess(image), or dispose it only after its last use`);
+  }
   if (images.rank !== 4 || images.dtype !== 'float32') {
     throw new RangeError(`${what}: expected a float32 tensor of shape [batch, height, width, channels], got ${images.dtype} ${show(images.shape)}`);
   }

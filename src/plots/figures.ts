@@ -95,8 +95,10 @@ export async function imageGridFigure(panels: readonly ImagePanel[], options: Im
     const suffix = i === 0 ? '' : String(i + 1);
     const col = i % columns;
     const row = Math.floor(i / columns);
-    const x0 = col / columns + (col > 0 ? gap / 2 : 0);
-    const x1 = (col + 1) / columns - (col < columns - 1 ? gap / 2 : 0);
+    // Every column equally wide: (1 − (columns − 1)·gap) / columns, gaps only between columns.
+    const width = (1 - (columns - 1) * gap) / columns;
+    const x0 = col * (width + gap);
+    const x1 = x0 + width;
     const y1 = 1 - row / rows - 0.08 / rows;
     const y0 = 1 - (row + 1) / rows + (row < rows - 1 ? gap : 0);
     data.push({
@@ -124,6 +126,13 @@ export interface BarFigureOptions {
   readonly horizontal?: boolean;
   /** @default 360 */
   readonly height?: number;
+  /**
+   * Value axis on a log scale, so that small values stay readable beside one near 1 (e.g. softmax
+   * probabilities where the top class takes 99.9 %). Values must be > 0. @default false
+   */
+  readonly logScale?: boolean;
+  /** d3 format of a label printed beside each bar, e.g. `'.1%'`; none when undefined. */
+  readonly textFormat?: string;
 }
 
 /** Bars, one series or several grouped series keyed by name. */
@@ -138,6 +147,15 @@ export function barFigure(
     }
   }
   const horizontal = options.horizontal ?? false;
+  const logScale = options.logScale ?? false;
+  if (logScale) {
+    for (const [name, values] of Object.entries(series)) {
+      const bad = values.find((v) => !(v > 0));
+      if (bad !== undefined) throw new RangeError(`barFigure: series '${name}' has ${bad}, and a log scale needs values > 0`);
+    }
+  }
+  const value = horizontal ? 'x' : 'y';
+  const format = options.textFormat ?? '.4f';
   return {
     data: Object.entries(series).map(([name, values]) => ({
       type: 'bar',
@@ -145,14 +163,15 @@ export function barFigure(
       orientation: horizontal ? 'h' : 'v',
       x: horizontal ? values : labels,
       y: horizontal ? labels : values,
-      hovertemplate: `%{${horizontal ? 'y' : 'x'}}: %{${horizontal ? 'x' : 'y'}:.4f}<extra>${name}</extra>`,
+      hovertemplate: `%{${horizontal ? 'y' : 'x'}}: %{${value}:${format}}<extra>${name}</extra>`,
+      ...(options.textFormat ? { texttemplate: `%{${value}:${options.textFormat}}`, textposition: 'outside', cliponaxis: false } : {}),
     })),
     layout: {
       title: { text: options.title ?? '' },
       barmode: 'group',
       height: options.height ?? 360,
-      margin: { l: horizontal ? 140 : 60, r: 20, t: 50, b: 60 },
-      [horizontal ? 'xaxis' : 'yaxis']: { title: { text: options.yTitle ?? '' } },
+      margin: { l: horizontal ? 140 : 60, r: options.textFormat && horizontal ? 60 : 20, t: 50, b: 60 },
+      [`${value}axis`]: { title: { text: options.yTitle ?? '' }, ...(logScale ? { type: 'log' } : {}) },
       ...(horizontal ? { yaxis: { autorange: 'reversed' } } : {}),
     },
   };
@@ -176,6 +195,28 @@ export function lineFigure(
   };
 }
 
+/**
+ * A mask (values ≥ 0.5 inside) as rows for {@link MASK_OVERLAY_COLORS}: 0 outside, 0.5 inside,
+ * 1 on its edge (inside pixels with a 4-neighbour outside or on the border).
+ */
+export function maskEdgeRows(mask: Heatmap): number[][] {
+  const { width, height, data } = mask;
+  const inside = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && data[y * width + x] >= 0.5;
+  return Array.from({ length: height }, (_, y) =>
+    Array.from({ length: width }, (_, x) => {
+      if (!inside(x, y)) return 0;
+      return inside(x - 1, y) && inside(x + 1, y) && inside(x, y - 1) && inside(x, y + 1) ? 0.5 : 1;
+    }),
+  );
+}
+
+/** Transparent outside, a red tint inside, a yellow edge: visible on red objects too. */
+const MASK_OVERLAY_COLORS = [
+  [0, 'rgba(0,0,0,0)'], [0.25, 'rgba(0,0,0,0)'],
+  [0.25, 'rgba(230,30,30,0.45)'], [0.75, 'rgba(230,30,30,0.45)'],
+  [0.75, 'rgba(255,235,0,1)'], [1, 'rgba(255,235,0,1)'],
+];
+
 /** One parameter swept by {@link sweepFigure}: its values and the map obtained at each. */
 export interface ParameterSweep {
   readonly name: string;
@@ -193,8 +234,8 @@ export interface SweepFigureOptions {
   /** @default 440 */
   readonly height?: number;
   /**
-   * An image (`pngDataUri`) drawn under every panel; the maps are then drawn as a translucent red
-   * layer (0 transparent, 1 red) instead of grey levels.
+   * An image (`pngDataUri`) drawn under every panel; the maps are then masks (≥ 0.5 inside), drawn
+   * as a translucent red layer with a yellow edge ({@link maskEdgeRows}) instead of grey levels.
    */
   readonly background?: string;
 }
@@ -217,6 +258,7 @@ export function sweepFigure(sweeps: readonly ParameterSweep[], options: SweepFig
     images: [] as object[],
   };
   const overlay = options.background !== undefined;
+  const rows = overlay ? maskEdgeRows : heatmapRows;
   sweeps.forEach((sweep, i) => {
     if (sweep.maps.length !== sweep.values.length) {
       throw new RangeError(`sweep '${sweep.name}': ${sweep.maps.length} maps for ${sweep.values.length} values`);
@@ -227,15 +269,15 @@ export function sweepFigure(sweeps: readonly ParameterSweep[], options: SweepFig
     const x1 = (i + 1) / n - 0.02;
     data.push({
       type: 'heatmap',
-      z: heatmapRows(sweep.maps[active]),
+      z: rows(sweep.maps[active]),
       zmin: 0,
       zmax: 1,
-      colorscale: overlay ? [[0, 'rgba(0,0,0,0)'], [1, 'rgba(230,30,30,0.6)']] : 'Greys',
+      colorscale: overlay ? MASK_OVERLAY_COLORS : 'Greys',
       reversescale: !overlay,
       showscale: false,
       xaxis: `x${suffix}`,
       yaxis: `y${suffix}`,
-      hovertemplate: `x %{x}, y %{y}: %{z:.2f}<extra>${sweep.name}</extra>`,
+      hovertemplate: overlay ? `x %{x}, y %{y}<extra>${sweep.name}</extra>` : `x %{x}, y %{y}: %{z:.2f}<extra>${sweep.name}</extra>`,
     });
     layout[`xaxis${suffix}`] = { domain: [x0, x1], visible: false, anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { domain: [0.3, 1], visible: false, autorange: 'reversed', anchor: `x${suffix}`, scaleanchor: `x${suffix}` };
@@ -257,7 +299,7 @@ export function sweepFigure(sweeps: readonly ParameterSweep[], options: SweepFig
       steps: sweep.values.map((_, k) => ({
         label: label(k),
         method: 'restyle',
-        args: [{ z: [heatmapRows(sweep.maps[k])] }, [i]],
+        args: [{ z: [rows(sweep.maps[k])] }, [i]],
       })),
     });
   });
