@@ -1063,8 +1063,23 @@ export interface FilterPiece {
   readonly outScale: Float32Array | undefined;
 }
 
-/** Work for a thread: filter ranges of value vectors, locate a range of points, or update a range of points. */
+/** Calls of the WebAssembly kernels (wasm-crf.ts) on a memory shared with the calling thread. */
+export interface WasmTask {
+  readonly kind: 'wasm';
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly calls: readonly { readonly fn: string; readonly args: readonly number[] }[];
+}
+
+/** Runs a {@link WasmTask} with an instance of its own on the shared memory (dropped afterwards: nothing pins the memory). */
+export function runWasmTask(task: WasmTask): void {
+  const exports = new WebAssembly.Instance(task.module, { env: { memory: task.memory } }).exports as Record<string, (...args: number[]) => void>;
+  for (const call of task.calls) exports[call.fn](...call.args);
+}
+
+/** Work for a thread: filter ranges of value vectors, locate a range of points, update a range of points, or run wasm kernels. */
 export type LatticeTask =
+  | WasmTask
   | {
       readonly kind: 'filter';
       /** Run one after the other. */
@@ -1099,6 +1114,10 @@ export function runLatticeTask(task: LatticeTask, work: LatticeWork): LocateResu
   }
   if (task.kind === 'update') {
     meanFieldUpdate(task, work);
+    return undefined;
+  }
+  if (task.kind === 'wasm') {
+    runWasmTask(task);
     return undefined;
   }
   const table = new LatticeKeyTable(task.d, 1024);
@@ -1171,5 +1190,6 @@ export const LATTICE_WORKER_CODE: readonly { toString(): string }[] = [
   updateScratch,
   expAndNormalize,
   meanFieldUpdate,
+  runWasmTask,
   runLatticeTask,
 ];
