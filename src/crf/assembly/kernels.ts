@@ -404,7 +404,7 @@ const MATRIX: u32 = 2; // L × C v128: column l′ of W, chunk c: energy_l −= 
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
   const power = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
-  return f32x4.mul(p, power);
+  return v128.andnot(f32x4.mul(p, power), f32x4.lt(x, f32x4.splat(-87.33654)));
 }
 
 @inline function horizontalMax(v: v128): f32 {
