@@ -116,6 +116,8 @@ export class DenseCRF {
   private readonly compatibilities: LabelCompatibility[] = [];
   /** The WebAssembly implementation, when this CRF uses it (see wasm-node.ts: `WSOL_CRF`). */
   private wasm: WasmCrf | undefined;
+  /** `'wasm'` (the WebAssembly SIMD kernels) or `'ts'` (the TypeScript reference), chosen at construction. */
+  readonly implementation: CrfImplementation;
   private disposed = false;
 
   /**
@@ -132,17 +134,13 @@ export class DenseCRF {
     this.pointCount = pointCount;
     this.labelCount = labelCount;
     this.unary = new Float32Array(pointCount * labelCount);
-    this.wasm = crfImplementation() === 'wasm' ? createWasmCrf(pointCount, labelCount) : undefined;
+    this.implementation = crfImplementation();
+    this.wasm = this.implementation === 'wasm' ? createWasmCrf(pointCount, labelCount) : undefined;
   }
 
   /** Number of pairwise terms added so far. */
   get pairwiseCount(): number {
     return this.compatibilities.length;
-  }
-
-  /** `'wasm'` (the WebAssembly SIMD kernels) or `'ts'` (the TypeScript reference), chosen at construction. */
-  get implementation(): CrfImplementation {
-    return this.wasm !== undefined || this.disposed ? 'wasm' : 'ts';
   }
 
   /**

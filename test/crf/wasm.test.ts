@@ -27,6 +27,12 @@ import { bilateralFeatures, gaussianFeatures } from '../../src/crf/features';
 import { crfImplementation } from '../../src/crf/wasm-node';
 import { ExactGaussianFilter } from './exact-filter';
 
+/** ES2021's WeakRef (the project's TypeScript lib is ES2020). */
+declare class WeakRef<T extends object> {
+  constructor(target: T);
+  deref(): T | undefined;
+}
+
 const startingThreads = crfThreads();
 const startingImplementation = process.env.WSOL_CRF;
 
