@@ -1068,13 +1068,17 @@ export interface WasmTask {
   readonly kind: 'wasm';
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
-  readonly calls: readonly { readonly fn: string; readonly args: readonly number[] }[];
+  /** Each call's i32 result is stored at `result` when given. */
+  readonly calls: readonly { readonly fn: string; readonly args: readonly number[]; readonly result?: number }[];
 }
 
 /** Runs a {@link WasmTask} with an instance of its own on the shared memory (dropped afterwards: nothing pins the memory). */
 export function runWasmTask(task: WasmTask): void {
-  const exports = new WebAssembly.Instance(task.module, { env: { memory: task.memory } }).exports as Record<string, (...args: number[]) => void>;
-  for (const call of task.calls) exports[call.fn](...call.args);
+  const exports = new WebAssembly.Instance(task.module, { env: { memory: task.memory } }).exports as Record<string, (...args: number[]) => number>;
+  for (const call of task.calls) {
+    const value = exports[call.fn](...call.args);
+    if (call.result !== undefined) new Int32Array(task.memory.buffer, call.result, 1)[0] = value;
+  }
 }
 
 /** Work for a thread: filter ranges of value vectors, locate a range of points, update a range of points, or run wasm kernels. */

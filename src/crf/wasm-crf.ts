@@ -27,8 +27,10 @@ import type { DenseKernel, Normalization } from './kernel';
 
 /** One call of a kernel export, run on some thread. */
 export interface WasmCall {
-  readonly fn: 'filter' | 'meanFieldUpdate' | 'softmax';
+  readonly fn: 'filter' | 'meanFieldUpdate' | 'softmax' | 'locatePoints' | 'findNeighbours';
   readonly args: readonly number[];
+  /** Where to store the call's i32 result (its status), if anywhere. */
+  readonly result?: number;
 }
 
 /** Runs calls on several threads sharing one memory: `calls[0]` on the calling thread. */
@@ -46,7 +48,11 @@ export interface WasmThreads {
 interface Kernels {
   alloc(bytes: number): number;
   allocated(): number;
-  buildLattice(lat: number, features: number, n: number, d: number): number;
+  locatePoints(tab: number, features: number, n: number, d: number, start: number, end: number, offsets: number, weights: number, sliceWeights: number): number;
+  mergeTable(into: number, from: number, offsets: number, d: number, start: number, end: number): number;
+  tableSize(tab: number): number;
+  findNeighbours(tab: number, neighbours: number, v0: number, v1: number): number;
+  describeLattice(lat: number, d: number, n: number, m: number, offsets: number, weights: number, sliceWeights: number, neighbours: number): void;
   filterBufferBytes(lat: number, chunks: number): number;
   filter(lat: number, values: number, out: number, inScale: number, outScale: number, reverse: number, a: number, b: number, c0: number, c1: number): void;
   normalise(ones: number, n: number, symmetric: number): void;
@@ -59,6 +65,9 @@ interface Kernels {
 /** Largest memory a CRF may use: wasm32's 4 GiB (65 536 pages of 64 KiB). */
 const MAXIMUM_PAGES = 65536;
 const LATTICE_DESCRIPTOR_BYTES = 32;
+const TABLE_DESCRIPTOR_BYTES = 32;
+/** Lattices of fewer points are built on one thread (a round trip to the workers would not pay). */
+const PARALLEL_BUILD_MIN_POINTS = 16384;
 const KIND = { potts: 0, diagonal: 1, matrix: 2 } as const;
 
 /** A pairwise term: a lattice in wasm memory, or any TypeScript filter (then filtered in JS). */
@@ -171,8 +180,7 @@ export class WasmCrf {
     const featuresAt = this.alloc(features.length * 4, 'the features');
     this.f32(featuresAt, features.length).set(features);
     const lat = this.alloc(LATTICE_DESCRIPTOR_BYTES, 'a lattice');
-    const vertices = k.buildLattice(lat, featuresAt, n, d);
-    if (vertices < 0) throw this.outOfMemory('a lattice');
+    const vertices = this.buildLattice(lat, featuresAt, d);
     let norm = 0;
     if (normalization !== 'NONE') {
       norm = this.alloc(n * 4, 'a normalisation');
@@ -192,6 +200,45 @@ export class WasmCrf {
     this.terms.push({ kind: 'lattice', lat, vertices, d, inScale, outScale, compatibility, weights: this.compatibilityWeights(compatibility), message: 0 });
     this.plan = undefined;
     this.update = 0;
+  }
+
+  /**
+   * Builds the lattice at `lat`: the points are located in one contiguous range per thread, each
+   * numbering its vertices in a table of its own; the tables are merged into the first (offsets
+   * renumbered), then the blur neighbours are found in one vertex range per thread. The lattice
+   * is the same as a serial build's up to the numbering of its vertices, which no result depends
+   * on: each vertex still receives its splats in point order. Returns the number of vertices.
+   */
+  private buildLattice(lat: number, features: number, d: number): number {
+    const k = this.k();
+    const n = this.pointCount;
+    const values = n * (d + 1) * 4;
+    const offsets = this.alloc(values, 'a lattice');
+    const weights = this.alloc(values, 'a lattice');
+    const sliceWeights = this.alloc(values, 'a lattice');
+    const parts = n >= PARALLEL_BUILD_MIN_POINTS ? (this.threads?.count ?? 1) : 1;
+    const tables = this.alloc(parts * TABLE_DESCRIPTOR_BYTES, 'a lattice');
+    const status = this.alloc(4 * parts, 'a lattice');
+    const ranges = Array.from({ length: parts }, (_, t) => split(n, t, parts));
+    this.onThreads((t) =>
+      t < parts
+        ? [{ fn: 'locatePoints', args: [tables + TABLE_DESCRIPTOR_BYTES * t, features, n, d, ...ranges[t], offsets, weights, sliceWeights], result: status + 4 * t }]
+        : [],
+    );
+    this.checkStatus(status, parts, 'a lattice');
+    for (let t = 1; t < parts; t++) {
+      if (k.mergeTable(tables, tables + TABLE_DESCRIPTOR_BYTES * t, offsets, d, ...ranges[t]) < 0) throw this.outOfMemory('a lattice');
+    }
+    const m = k.tableSize(tables);
+    const neighbours = this.alloc((d + 1) * m * 8, 'a lattice');
+    this.onThreads((t) => (t < parts ? [{ fn: 'findNeighbours', args: [tables, neighbours, ...split(m, t, parts)], result: status + 4 * t }] : []));
+    this.checkStatus(status, parts, 'a lattice');
+    k.describeLattice(lat, d, n, m, offsets, weights, sliceWeights, neighbours);
+    return m;
+  }
+
+  private checkStatus(status: number, count: number, what: string): void {
+    if (new Int32Array(this.memoryBuffer(), status, count).some((s) => s < 0)) throw this.outOfMemory(what);
   }
 
   /** Adds a pairwise term whose kernel is filtered in TypeScript (a custom filter). */
@@ -312,8 +359,11 @@ export class WasmCrf {
     const threads = this.threads?.count ?? 1;
     const calls = Array.from({ length: threads }, (_, t) => callsOf(t, threads));
     const runHere = (own: readonly WasmCall[]) => {
-      const k = this.k() as unknown as Record<string, (...args: number[]) => void>;
-      for (const call of own) k[call.fn](...call.args);
+      const k = this.k() as unknown as Record<string, (...args: number[]) => number>;
+      for (const call of own) {
+        const value = k[call.fn](...call.args);
+        if (call.result !== undefined) new Int32Array(this.memoryBuffer(), call.result, 1)[0] = value;
+      }
     };
     if (this.threads === undefined || threads === 1) runHere(calls[0]);
     else this.threads.run(this.module, this.memory as WebAssembly.Memory, calls, runHere);

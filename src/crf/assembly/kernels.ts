@@ -10,7 +10,9 @@
  * Layouts (n points, L labels, C = ⌈L/4⌉ chunks of four labels):
  * - label vectors (Q, −U, messages) are chunk-major: chunk c of point i at `(c·n + i)·16` bytes;
  *   padding lanes (labels L … 4C − 1) hold 0 in Q and messages;
- * - a lattice is described by eight i32 fields at `lat` (see LAT_* below); its filtering buffers
+ * - a lattice is described by eight i32 fields at `lat` (see LAT_* below), built by
+ *   {@link locatePoints} (points split between threads, one vertex table each), {@link mergeTable},
+ *   {@link findNeighbours} (vertices split between threads) and {@link describeLattice}; its filtering buffers
  *   hold the chunks c0 … c1 − 1 of every vertex, `[vertex + 1][chunk]`, row 0 staying zero (a
  *   missing blur neighbour).
  */
@@ -26,7 +28,7 @@ const LAT_NEIGHBOURS: u32 = 6; // i32 [direction][vertex][2]: neighbour + 1 (0 =
 /** Bytes of a lattice descriptor. */
 export const LATTICE_DESCRIPTOR_BYTES: u32 = 32;
 
-// The allocator's top, shared by every instance on the memory (only the calling thread allocates).
+// The allocator's top, shared by every instance on the memory.
 const HEAP_TOP: usize = 8;
 const HEAP_START: u32 = 64;
 
@@ -35,21 +37,30 @@ const HEAP_START: u32 = 64;
 }
 
 /**
- * Reserves `bytes` (16-byte aligned, zero-filled: fresh memory is zero, reused memory never is
- * handed out again) and returns the address, or 0 when the memory cannot grow that far.
+ * Reserves `bytes` (16-byte aligned, zero-filled: fresh memory is zero and is never handed out
+ * twice) and returns the address, or 0 when the memory cannot grow that far. Safe on several
+ * threads at once (a compare-and-swap on the shared top).
  */
 export function alloc(bytes: u32): u32 {
-  let top = <u64>load<u32>(HEAP_TOP);
-  if (top < HEAP_START) top = HEAP_START;
-  top = (top + 15) & ~(<u64>15);
-  const end = top + <u64>bytes;
-  const have = <u64>memory.size() << 16;
-  if (end > have) {
-    const pages = <i32>((end - have + 0xffff) >> 16);
-    if (memory.grow(pages) < 0) return 0;
+  for (;;) {
+    const seen = load<u32>(HEAP_TOP);
+    let top = <u64>seen;
+    if (top < HEAP_START) top = HEAP_START;
+    top = (top + 15) & ~(<u64>15);
+    const end = top + <u64>bytes;
+    const have = <u64>memory.size() << 16;
+    if (end > have) {
+      const pages = <i32>((end - have + 0xffff) >> 16);
+      if (memory.grow(pages) < 0 && end > (<u64>memory.size() << 16)) return 0;
+    }
+    if (ASC_FEATURE_THREADS) {
+      if (atomic.cmpxchg<u32>(HEAP_TOP, seen, <u32>end) == seen) return <u32>top;
+    } else {
+      store<u32>(HEAP_TOP, <u32>end);
+      return <u32>top;
+    }
   }
-  store<u32>(HEAP_TOP, <u32>end);
-  return <u32>top;
+  return 0; // (not reached)
 }
 
 /** Bytes allocated so far. */
@@ -60,12 +71,20 @@ export function allocated(): u32 {
 // ---------------------------------------------------------------------------------------------
 // Lattice build
 
-/** Vertex hash table: keys (d i32 a vertex) and slots (vertex or −1), open addressing. */
-let tableKeys: usize = 0;
-let tableSlots: usize = 0;
-let tableMask: u32 = 0;
-let tableSize: u32 = 0;
-let tableKeyCapacity: u32 = 0;
+// A vertex hash table (at tab): keys (d i32 a vertex, numbered by first insertion) and slots
+// (vertex or −1), open addressing with linear probing, at most half full.
+const TAB_KEYS: u32 = 0;
+const TAB_SLOTS: u32 = 1;
+const TAB_MASK: u32 = 2;
+const TAB_SIZE: u32 = 3;
+const TAB_CAPACITY: u32 = 4;
+const TAB_D: u32 = 5;
+/** Bytes of a table descriptor. */
+export const TABLE_DESCRIPTOR_BYTES: u32 = 32;
+
+@inline function setField(at: usize, k: u32, value: u32): void {
+  store<u32>(at + (k << 2), value);
+}
 
 @inline function hashKey(key: usize, d: u32): u32 {
   let h: u32 = 0x811c9dc5;
@@ -82,75 +101,89 @@ function sameKey(a: usize, b: usize, d: u32): bool {
   return true;
 }
 
-/** The vertex of `key` (d i32), inserting it when `create`; −1 when absent. */
-function findVertex(key: usize, d: u32, create: bool): i32 {
-  let slot = hashKey(key, d) & tableMask;
+/** Starts an empty table at `tab`; false when memory ran out. */
+function startTable(tab: usize, d: u32): bool {
+  const capacity: u32 = 1024;
+  const keys = alloc(capacity * d * 4);
+  const slots = alloc(2 * capacity * 4);
+  if (keys == 0 || slots == 0) return false;
+  memory.fill(slots, 0xff, 2 * capacity * 4);
+  setField(tab, TAB_KEYS, keys);
+  setField(tab, TAB_SLOTS, slots);
+  setField(tab, TAB_MASK, 2 * capacity - 1);
+  setField(tab, TAB_SIZE, 0);
+  setField(tab, TAB_CAPACITY, capacity);
+  setField(tab, TAB_D, d);
+  return true;
+}
+
+/** The vertex of `key` (d i32), inserting it when `create`; −1 when absent, −2 when memory ran out. */
+function findVertex(tab: usize, key: usize, create: bool): i32 {
+  const d = field(tab, TAB_D);
+  const keys = <usize>field(tab, TAB_KEYS);
+  const slots = <usize>field(tab, TAB_SLOTS);
+  const mask = field(tab, TAB_MASK);
+  let slot = hashKey(key, d) & mask;
   for (;;) {
-    const vertex = load<i32>(tableSlots + (slot << 2));
+    const vertex = load<i32>(slots + (slot << 2));
     if (vertex < 0) break;
-    if (sameKey(tableKeys + (<usize>vertex * d << 2), key, d)) return vertex;
-    slot = (slot + 1) & tableMask;
+    if (sameKey(keys + (<usize>vertex * d << 2), key, d)) return vertex;
+    slot = (slot + 1) & mask;
   }
   if (!create) return -1;
-  const vertex = tableSize;
-  if (vertex == tableKeyCapacity) growKeys(d);
-  memory.copy(tableKeys + (<usize>vertex * d << 2), key, d << 2);
-  store<i32>(tableSlots + (slot << 2), vertex);
-  tableSize = vertex + 1;
-  if ((tableSize << 1) >= tableMask + 1) growSlots(d);
+  const vertex = field(tab, TAB_SIZE);
+  if (vertex == field(tab, TAB_CAPACITY) && !growKeys(tab)) return -2;
+  memory.copy(<usize>field(tab, TAB_KEYS) + (<usize>vertex * d << 2), key, d << 2);
+  store<i32>(slots + (slot << 2), vertex);
+  setField(tab, TAB_SIZE, vertex + 1);
+  if (((vertex + 1) << 1) >= mask + 1 && !growSlots(tab)) return -2;
   return <i32>vertex;
 }
 
-function growKeys(d: u32): void {
-  const capacity = tableKeyCapacity * 2;
+function growKeys(tab: usize): bool {
+  const d = field(tab, TAB_D);
+  const capacity = field(tab, TAB_CAPACITY) * 2;
   const keys = alloc(capacity * d * 4);
-  if (keys == 0) unreachable();
-  memory.copy(keys, tableKeys, tableSize * d * 4);
-  tableKeys = keys;
-  tableKeyCapacity = capacity;
+  if (keys == 0) return false;
+  memory.copy(keys, field(tab, TAB_KEYS), field(tab, TAB_SIZE) * d * 4);
+  setField(tab, TAB_KEYS, keys);
+  setField(tab, TAB_CAPACITY, capacity);
+  return true;
 }
 
-function growSlots(d: u32): void {
-  const capacity = (tableMask + 1) * 2;
+function growSlots(tab: usize): bool {
+  const d = field(tab, TAB_D);
+  const capacity = (field(tab, TAB_MASK) + 1) * 2;
   const slots = alloc(capacity * 4);
-  if (slots == 0) unreachable();
+  if (slots == 0) return false;
   memory.fill(slots, 0xff, capacity * 4);
-  tableSlots = slots;
-  tableMask = capacity - 1;
-  for (let vertex: u32 = 0; vertex < tableSize; vertex++) {
-    let slot = hashKey(tableKeys + (<usize>vertex * d << 2), d) & tableMask;
-    while (load<i32>(tableSlots + (slot << 2)) >= 0) slot = (slot + 1) & tableMask;
-    store<i32>(tableSlots + (slot << 2), vertex);
+  const mask = capacity - 1;
+  const keys = <usize>field(tab, TAB_KEYS);
+  const size = field(tab, TAB_SIZE);
+  for (let vertex: u32 = 0; vertex < size; vertex++) {
+    let slot = hashKey(keys + (<usize>vertex * d << 2), d) & mask;
+    while (load<i32>(slots + (slot << 2)) >= 0) slot = (slot + 1) & mask;
+    store<i32>(slots + (slot << 2), vertex);
   }
-}
-
-function startTable(d: u32): void {
-  tableSize = 0;
-  tableKeyCapacity = 1024;
-  tableKeys = alloc(tableKeyCapacity * d * 4);
-  const capacity: u32 = 2048;
-  tableSlots = alloc(capacity * 4);
-  if (tableKeys == 0 || tableSlots == 0) unreachable();
-  memory.fill(tableSlots, 0xff, capacity * 4);
-  tableMask = capacity - 1;
+  setField(tab, TAB_SLOTS, slots);
+  setField(tab, TAB_MASK, mask);
+  return true;
 }
 
 /**
- * Builds the lattice of the n points of `features` (f32 `[feature][point]`, d features, already
- * divided by the kernel's standard deviations) into the descriptor at `lat`; returns the number of
- * vertices, or −1 when memory ran out. densecrf's build step for step in float32: elevation
- * `y = E·f` with scale factors `√(2/3)(d+1)/√((i+1)(i+2))`, the nearest remainder-0 point
- * (rounding half to even), the ranks, the barycentric weights, the d+1 vertex keys; then the blur
- * neighbours `v ± (1, …, 1, −d, 1, …, 1)` of every vertex, and slice weights `w·α`,
- * `α = 1/(1 + 2^−d)`.
+ * Locates points start … end − 1 of `features` (f32 `[feature][point]`, n points, d features,
+ * already divided by the kernel's standard deviations) and numbers their simplex vertices in a
+ * new table at `tab`: writes vertex + 1 into `offsets[i·(d+1) + r]`, the barycentric weights into
+ * `weights` and weight·α (α = 1/(1 + 2^−d)) into `sliceWeights`, for those points only. Returns 0,
+ * or −1 when memory ran out. densecrf's build step for step in float32: elevation `y = E·f` with
+ * scale factors `√(2/3)(d+1)/√((i+1)(i+2))`, the nearest remainder-0 point (rounding half to
+ * even), the ranks, the barycentric weights, the d+1 vertex keys; a point in the previous
+ * point's simplex reuses its vertices without hashing.
  */
-export function buildLattice(lat: usize, features: usize, n: u32, d: u32): i32 {
+export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize): i32 {
   const d1 = d + 1;
-  const offsets = alloc(n * d1 * 4);
-  const weights = alloc(n * d1 * 4);
-  const sliceWeights = alloc(n * d1 * 4);
   const scratch = alloc(8 * (d + 2) * 4);
-  if (offsets == 0 || weights == 0 || sliceWeights == 0 || scratch == 0) return -1;
+  if (scratch == 0 || !startTable(tab, d)) return -1;
   const scale = scratch;
   const elevated = scratch + d1 * 4;
   const rem0 = elevated + d1 * 4; // i32
@@ -162,9 +195,11 @@ export function buildLattice(lat: usize, features: usize, n: u32, d: u32): i32 {
   const invStdDev = <f32>(Math.sqrt(2.0 / 3.0) * <f64>d1);
   for (let i: u32 = 0; i < d; i++) store<f32>(scale + i * 4, <f32>((1.0 / Math.sqrt(<f64>((i + 2) * (i + 1)))) * <f64>invStdDev));
   const down: f32 = <f32>(1.0 / <f64>d1);
-  startTable(d);
+  let power: f64 = 1; // 2^−d
+  for (let k: u32 = 0; k < d; k++) power *= 0.5;
+  const alpha: f32 = <f32>(1.0 / (1.0 + power));
   let havePrevious = false;
-  for (let i: u32 = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     // Elevate.
     let sm: f32 = 0;
     for (let j = d; j > 0; j--) {
@@ -223,28 +258,87 @@ export function buildLattice(lat: usize, features: usize, n: u32, d: u32): i32 {
       // Vertex r = rem0 + canonical vertex r: each step adds 1 to every coordinate except the
       // one of rank d + 1 − r, which drops by d.
       memory.copy(key, rem0, d * 4);
-      store<i32>(base, findVertex(key, d, true) + 1);
-      for (let r: u32 = 1; r <= d; r++) {
-        for (let k: u32 = 0; k < d; k++) {
-          const step: i32 = load<i32>(rank + k * 4) == <i32>(d1 - r) ? -<i32>d : 1;
-          store<i32>(key + k * 4, load<i32>(key + k * 4) + step);
+      for (let r: u32 = 0; r <= d; r++) {
+        if (r > 0) {
+          for (let k: u32 = 0; k < d; k++) {
+            const step: i32 = load<i32>(rank + k * 4) == <i32>(d1 - r) ? -<i32>d : 1;
+            store<i32>(key + k * 4, load<i32>(key + k * 4) + step);
+          }
         }
-        store<i32>(base + r * 4, findVertex(key, d, true) + 1);
+        const vertex = findVertex(tab, key, true);
+        if (vertex < 0) return -1;
+        store<i32>(base + r * 4, vertex + 1);
       }
       memory.copy(previous, rem0, d1 * 4);
       memory.copy(previous + d1 * 4, rank, d1 * 4);
       havePrevious = true;
     }
-    memory.copy(weights + i * d1 * 4, barycentric, d1 * 4);
+    for (let r: u32 = 0; r <= d; r++) {
+      const w = load<f32>(barycentric + r * 4);
+      store<f32>(weights + (i * d1 + r) * 4, w);
+      store<f32>(sliceWeights + (i * d1 + r) * 4, w * alpha);
+    }
   }
-  let power: f64 = 1; // 2^−d
-  for (let k: u32 = 0; k < d; k++) power *= 0.5;
-  const alpha: f32 = <f32>(1.0 / (1.0 + power));
-  for (let q: u32 = 0; q < n * d1; q++) store<f32>(sliceWeights + q * 4, load<f32>(weights + q * 4) * alpha);
-  const m = tableSize;
-  const neighbours = alloc(d1 * m * 2 * 4);
-  if (neighbours == 0) return -1;
-  findNeighbours(neighbours, m, d, key, previous);
+  return 0;
+}
+
+/**
+ * Adds the vertices of table `from` (numbered by {@link locatePoints} for points start … end − 1)
+ * to table `into`, and renumbers those points' offsets accordingly. Returns 0, or −1 when memory
+ * ran out.
+ */
+export function mergeTable(into: usize, from: usize, offsets: usize, d: u32, start: u32, end: u32): i32 {
+  const size = field(from, TAB_SIZE);
+  const renumber = alloc(size * 4);
+  if (renumber == 0) return -1;
+  const keys = <usize>field(from, TAB_KEYS);
+  for (let v: u32 = 0; v < size; v++) {
+    const vertex = findVertex(into, keys + (<usize>v * d << 2), true);
+    if (vertex < 0) return -1;
+    store<i32>(renumber + v * 4, vertex + 1);
+  }
+  for (let q = start * (d + 1); q < end * (d + 1); q++) {
+    const at = offsets + q * 4;
+    store<i32>(at, load<i32>(renumber + (load<u32>(at) - 1) * 4));
+  }
+  return 0;
+}
+
+/** Vertices in table `tab`. */
+export function tableSize(tab: usize): u32 {
+  return field(tab, TAB_SIZE);
+}
+
+/**
+ * For vertices v0 … v1 − 1 of table `tab` and every direction j, the numbers (+1, 0 = absent) of
+ * the blur neighbours `v ± (1, …, 1, −d, 1, …, 1)` (−d at position j; all ±1 for j = d), at
+ * `neighbours + ((j·m + v)·2 + 0|1)·4`. Only reads the table, so ranges may run on several threads.
+ */
+export function findNeighbours(tab: usize, neighbours: usize, v0: u32, v1: u32): i32 {
+  const d = field(tab, TAB_D);
+  const m = field(tab, TAB_SIZE);
+  const keys = <usize>field(tab, TAB_KEYS);
+  const lower = alloc(d * 8);
+  if (lower == 0) return -1;
+  const upper = lower + d * 4;
+  for (let j: u32 = 0; j <= d; j++) {
+    for (let v = v0; v < v1; v++) {
+      const keyAt = keys + (<usize>v * d << 2);
+      for (let k: u32 = 0; k < d; k++) {
+        const c = load<i32>(keyAt + k * 4);
+        store<i32>(lower + k * 4, k == j ? c + <i32>d : c - 1);
+        store<i32>(upper + k * 4, k == j ? c - <i32>d : c + 1);
+      }
+      const at = neighbours + ((j * m + v) << 3);
+      store<i32>(at, findVertex(tab, lower, false) + 1);
+      store<i32>(at + 4, findVertex(tab, upper, false) + 1);
+    }
+  }
+  return 0;
+}
+
+/** Writes the lattice descriptor at `lat`. */
+export function describeLattice(lat: usize, d: u32, n: u32, m: u32, offsets: usize, weights: usize, sliceWeights: usize, neighbours: usize): void {
   store<u32>(lat + LAT_D * 4, d);
   store<u32>(lat + LAT_N * 4, n);
   store<u32>(lat + LAT_M * 4, m);
@@ -252,23 +346,6 @@ export function buildLattice(lat: usize, features: usize, n: u32, d: u32): i32 {
   store<u32>(lat + LAT_WEIGHTS * 4, <u32>weights);
   store<u32>(lat + LAT_SLICE * 4, <u32>sliceWeights);
   store<u32>(lat + LAT_NEIGHBOURS * 4, <u32>neighbours);
-  return <i32>m;
-}
-
-function findNeighbours(neighbours: usize, m: u32, d: u32, lower: usize, upper: usize): void {
-  for (let j: u32 = 0; j <= d; j++) {
-    for (let v: u32 = 0; v < m; v++) {
-      const keyAt = tableKeys + (<usize>v * d << 2);
-      for (let k: u32 = 0; k < d; k++) {
-        const c = load<i32>(keyAt + k * 4);
-        store<i32>(lower + k * 4, k == j ? c + <i32>d : c - 1);
-        store<i32>(upper + k * 4, k == j ? c - <i32>d : c + 1);
-      }
-      const at = neighbours + ((j * m + v) << 3);
-      store<i32>(at, findVertex(lower, d, false) + 1);
-      store<i32>(at + 4, findVertex(upper, d, false) + 1);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
