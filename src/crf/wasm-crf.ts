@@ -57,7 +57,7 @@ interface Kernels {
   filter(lat: number, values: number, out: number, inScale: number, outScale: number, reverse: number, a: number, b: number, c0: number, c1: number): void;
   normalise(ones: number, n: number, symmetric: number): void;
   meanFieldUpdate(upd: number, i0: number, i1: number): void;
-  softmax(negUnary: number, out: number, labels: number, n: number, i0: number, i1: number, scratch: number): void;
+  softmax(negUnary: number, out: number, labels: number, n: number, i0: number, i1: number): void;
   toChunks(planar: number, chunked: number, labels: number, n: number, pad: number): void;
   fromChunks(chunked: number, planar: number, labels: number, n: number): void;
 }
@@ -284,10 +284,9 @@ export class WasmCrf {
 
   private start(): void {
     const n = this.pointCount;
-    const scratch = this.updateDescriptor();
     this.onThreads((t, threads) => {
       const [i0, i1] = split(n, t, threads);
-      return [{ fn: 'softmax', args: [this.negUnary, this.q, this.labelCount, n, i0, i1, scratch + 4 * (5 + 3 * this.terms.length) + 32 * t] }];
+      return [{ fn: 'softmax', args: [this.negUnary, this.q, this.labelCount, n, i0, i1] }];
     });
   }
 
@@ -369,11 +368,11 @@ export class WasmCrf {
     else this.threads.run(this.module, this.memory as WebAssembly.Memory, calls, runHere);
   }
 
-  /** The update descriptor (see the kernels' meanFieldUpdate), plus softmax scratch per thread. */
+  /** The update descriptor (see the kernels' meanFieldUpdate). */
   private updateDescriptor(): number {
     if (this.update !== 0) return this.update;
     const fields = 5 + 3 * this.terms.length;
-    const at = this.alloc(4 * fields + 32 * 64, 'an update descriptor');
+    const at = this.alloc(4 * fields, 'an update descriptor');
     for (const term of this.terms) if (term.message === 0) term.message = this.alloc(this.chunks * this.pointCount * 16, 'a message');
     const view = new Int32Array(this.memoryBuffer(), at, fields);
     view.set([this.labelCount, this.pointCount, this.negUnary, this.q, this.terms.length]);

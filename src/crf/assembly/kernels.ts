@@ -82,6 +82,14 @@ const TAB_D: u32 = 5;
 /** Bytes of a table descriptor. */
 export const TABLE_DESCRIPTOR_BYTES: u32 = 32;
 
+/**
+ * Copies `count` i32 (or f32) words. A plain loop: V8 runs memory.copy and memory.fill as calls
+ * into the runtime, which cost more than the copy for the few words of one point.
+ */
+@inline function copyWords(to: usize, from: usize, count: u32): void {
+  for (let k: u32 = 0; k < count; k++) store<u32>(to + (k << 2), load<u32>(from + (k << 2)));
+}
+
 @inline function setField(at: usize, k: u32, value: u32): void {
   store<u32>(at + (k << 2), value);
 }
@@ -133,7 +141,7 @@ function findVertex(tab: usize, key: usize, create: bool): i32 {
   if (!create) return -1;
   const vertex = field(tab, TAB_SIZE);
   if (vertex == field(tab, TAB_CAPACITY) && !growKeys(tab)) return -2;
-  memory.copy(<usize>field(tab, TAB_KEYS) + (<usize>vertex * d << 2), key, d << 2);
+  copyWords(<usize>field(tab, TAB_KEYS) + (<usize>vertex * d << 2), key, d);
   store<i32>(slots + (slot << 2), vertex);
   setField(tab, TAB_SIZE, vertex + 1);
   if (((vertex + 1) << 1) >= mask + 1 && !growSlots(tab)) return -2;
@@ -238,7 +246,7 @@ export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start:
       }
     }
     // Barycentric weights.
-    memory.fill(barycentric, 0, (d + 2) * 4);
+    for (let k: u32 = 0; k < d + 2; k++) store<f32>(barycentric + k * 4, 0);
     for (let k: u32 = 0; k <= d; k++) {
       const v: f32 = load<f32>(residual + k * 4) * down;
       const at = barycentric + (d - load<i32>(rank + k * 4)) * 4;
@@ -253,11 +261,11 @@ export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start:
       same = load<i32>(rem0 + k * 4) == load<i32>(previous + k * 4) && load<i32>(rank + k * 4) == load<i32>(previous + (d1 + k) * 4);
     }
     if (same) {
-      memory.copy(base, base - d1 * 4, d1 * 4);
+      copyWords(base, base - d1 * 4, d1);
     } else {
       // Vertex r = rem0 + canonical vertex r: each step adds 1 to every coordinate except the
       // one of rank d + 1 − r, which drops by d.
-      memory.copy(key, rem0, d * 4);
+      copyWords(key, rem0, d);
       for (let r: u32 = 0; r <= d; r++) {
         if (r > 0) {
           for (let k: u32 = 0; k < d; k++) {
@@ -269,8 +277,8 @@ export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start:
         if (vertex < 0) return -1;
         store<i32>(base + r * 4, vertex + 1);
       }
-      memory.copy(previous, rem0, d1 * 4);
-      memory.copy(previous + d1 * 4, rank, d1 * 4);
+      copyWords(previous, rem0, d1);
+      copyWords(previous + d1 * 4, rank, d1);
       havePrevious = true;
     }
     for (let r: u32 = 0; r <= d; r++) {
@@ -365,6 +373,28 @@ export function filterBufferBytes(lat: usize, chunks: u32): u32 {
  * the chunk range, so any split of the chunks gives the same numbers.
  */
 export function filter(
+  lat: usize,
+  values: usize,
+  out: usize,
+  inScale: usize,
+  outScale: usize,
+  reverse: bool,
+  a: usize,
+  b: usize,
+  c0: u32,
+  c1: u32,
+): void {
+  for (let c = c0; c < c1; c += FILTER_BLOCK) filterBlock(lat, values, out, inScale, outScale, reverse, a, b, c, min(c1, c + FILTER_BLOCK));
+}
+
+/**
+ * Chunks filtered at once: their lattice buffer (vertices × block × 16 bytes) is small enough to
+ * stay in the L2 cache on images of a few hundred thousand pixels, where the splat and the slice
+ * reach vertices at random; the point data they stream through again per block is read in order.
+ */
+const FILTER_BLOCK: u32 = 2;
+
+function filterBlock(
   lat: usize,
   values: usize,
   out: usize,
@@ -507,24 +537,24 @@ const MATRIX: u32 = 2; // L × C v128: column l′ of W, chunk c: energy_l −= 
 export function meanFieldUpdate(upd: usize, i0: u32, i1: u32): void {
   const labels = field(upd, UPD_LABELS);
   const n = field(upd, UPD_N);
-  const negUnary = <usize>field(upd, UPD_NEG_UNARY);
   const out = <usize>field(upd, UPD_OUT);
   const terms = field(upd, UPD_TERMS);
   const chunks = (labels + 3) >> 2;
-  const lastMask = labelMask(chunks - 1, labels);
-  for (let i = i0; i < i1; i++) {
-    let mx = f32x4.splat(-Infinity);
+  // Term by term over the points (each loop with its weights in registers), then the softmax.
+  let base = <usize>field(upd, UPD_NEG_UNARY);
+  for (let t: u32 = 0; t < terms; t++) {
+    const kind = field(upd, UPD_FIRST_TERM + 3 * t);
+    const message = <usize>field(upd, UPD_FIRST_TERM + 3 * t + 1);
+    const w = <usize>field(upd, UPD_FIRST_TERM + 3 * t + 2);
     for (let c: u32 = 0; c < chunks; c++) {
-      const at = ((c * n + i) << 4);
-      let e = v128.load(negUnary + at);
-      for (let t: u32 = 0; t < terms; t++) {
-        const kind = field(upd, UPD_FIRST_TERM + 3 * t);
-        const message = <usize>field(upd, UPD_FIRST_TERM + 3 * t + 1);
-        const w = <usize>field(upd, UPD_FIRST_TERM + 3 * t + 2);
+      const wc = kind == POTTS ? f32x4.splat(load<f32>(w)) : v128.load(w + (c << 4));
+      for (let i = i0; i < i1; i++) {
+        const at = (c * n + i) << 4;
+        let e = v128.load(base + at);
         if (kind == POTTS) {
-          e = f32x4.add(e, f32x4.mul(f32x4.splat(load<f32>(w)), v128.load(message + at)));
+          e = f32x4.add(e, f32x4.mul(wc, v128.load(message + at)));
         } else if (kind == DIAGONAL) {
-          e = f32x4.sub(e, f32x4.mul(v128.load(w + (c << 4)), v128.load(message + at)));
+          e = f32x4.sub(e, f32x4.mul(wc, v128.load(message + at)));
         } else {
           let acc = f32x4.splat(0);
           for (let l: u32 = 0; l < labels; l++) {
@@ -533,19 +563,29 @@ export function meanFieldUpdate(upd: usize, i0: u32, i1: u32): void {
           }
           e = f32x4.sub(e, acc);
         }
+        v128.store(out + at, e);
       }
-      if (c == chunks - 1) e = v128.bitselect(e, f32x4.splat(-Infinity), lastMask);
-      mx = f32x4.max(mx, e);
-      v128.store(out + at, e);
     }
+    base = out;
+  }
+  softmaxPoints(base, out, labels, n, i0, i1);
+}
+
+/** `out = exp(e − max) / Σ exp(e − max)` over the labels of points i0 … i1 − 1 of `energy` (may be `out`). */
+function softmaxPoints(energy: usize, out: usize, labels: u32, n: u32, i0: u32, i1: u32): void {
+  const chunks = (labels + 3) >> 2;
+  const lastMask = labelMask(chunks - 1, labels);
+  const last = chunks - 1;
+  for (let i = i0; i < i1; i++) {
+    let mx = v128.bitselect(v128.load(energy + ((last * n + i) << 4)), f32x4.splat(-Infinity), lastMask);
+    for (let c: u32 = 0; c < last; c++) mx = f32x4.max(mx, v128.load(energy + ((c * n + i) << 4)));
     const top = f32x4.splat(horizontalMax(mx));
     let sum = f32x4.splat(0);
     for (let c: u32 = 0; c < chunks; c++) {
-      const at = out + ((c * n + i) << 4);
-      let p = expLanes(f32x4.sub(v128.load(at), top));
-      if (c == chunks - 1) p = v128.and(p, lastMask);
+      let p = expLanes(f32x4.sub(v128.load(energy + ((c * n + i) << 4)), top));
+      if (c == last) p = v128.and(p, lastMask);
       sum = f32x4.add(sum, p);
-      v128.store(at, p);
+      v128.store(out + ((c * n + i) << 4), p);
     }
     const inverse = f32x4.splat(<f32>1 / horizontalSum(sum));
     for (let c: u32 = 0; c < chunks; c++) {
@@ -555,14 +595,9 @@ export function meanFieldUpdate(upd: usize, i0: u32, i1: u32): void {
   }
 }
 
-/** `softmax(−U)` at points i0 … i1 − 1 (the starting Q): an update without terms. */
-export function softmax(negUnary: usize, out: usize, labels: u32, n: u32, i0: u32, i1: u32, scratch: usize): void {
-  store<u32>(scratch + UPD_LABELS * 4, labels);
-  store<u32>(scratch + UPD_N * 4, n);
-  store<u32>(scratch + UPD_NEG_UNARY * 4, <u32>negUnary);
-  store<u32>(scratch + UPD_OUT * 4, <u32>out);
-  store<u32>(scratch + UPD_TERMS * 4, 0);
-  meanFieldUpdate(scratch, i0, i1);
+/** `softmax(−U)` at points i0 … i1 − 1 (the starting Q). */
+export function softmax(negUnary: usize, out: usize, labels: u32, n: u32, i0: u32, i1: u32): void {
+  softmaxPoints(negUnary, out, labels, n, i0, i1);
 }
 
 /** Planar `[label][point]` f32 → chunk-major (padding lanes `pad`), and back. */
