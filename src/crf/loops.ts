@@ -1081,9 +1081,20 @@ export function runWasmTask(task: WasmTask): void {
   }
 }
 
-/** Work for a thread: filter ranges of value vectors, locate a range of points, update a range of points, or run wasm kernels. */
+/**
+ * Runs a full garbage collection on a worker thread, where one is possible: an idle worker never
+ * collects, and the wrappers it made of a CRF's shared memory would keep that memory allocated.
+ */
+export function collectGarbage(): void {
+  if (typeof require !== 'function') return;
+  require('v8').setFlagsFromString('--expose-gc');
+  (require('vm').runInNewContext('gc') as () => void)();
+}
+
+/** Work for a thread: filter ranges of value vectors, locate a range of points, update a range of points, run wasm kernels, or collect garbage. */
 export type LatticeTask =
   | WasmTask
+  | { readonly kind: 'collect' }
   | {
       readonly kind: 'filter';
       /** Run one after the other. */
@@ -1122,6 +1133,10 @@ export function runLatticeTask(task: LatticeTask, work: LatticeWork): LocateResu
   }
   if (task.kind === 'wasm') {
     runWasmTask(task);
+    return undefined;
+  }
+  if (task.kind === 'collect') {
+    collectGarbage();
     return undefined;
   }
   const table = new LatticeKeyTable(task.d, 1024);
@@ -1195,5 +1210,6 @@ export const LATTICE_WORKER_CODE: readonly { toString(): string }[] = [
   expAndNormalize,
   meanFieldUpdate,
   runWasmTask,
+  collectGarbage,
   runLatticeTask,
 ];

@@ -42,6 +42,8 @@ export interface WasmThreads {
    * calling thread; returns when all are done.
    */
   run(module: WebAssembly.Module, memory: WebAssembly.Memory, calls: readonly (readonly WasmCall[])[], runHere: (calls: readonly WasmCall[]) => void): void;
+  /** Lets the other threads drop what they still hold of memories no longer used (called by dispose()). */
+  release?(): void;
 }
 
 /** The exports of the kernels' instance. */
@@ -66,6 +68,8 @@ interface Kernels {
 const MAXIMUM_PAGES = 65536;
 const LATTICE_DESCRIPTOR_BYTES = 32;
 const TABLE_DESCRIPTOR_BYTES = 32;
+/** Chunks the kernels' filter processes at once (FILTER_BLOCK there): its buffers hold that many. */
+const FILTER_BLOCK = 2;
 /** Lattices of fewer points are built on one thread (a round trip to the workers would not pay). */
 const PARALLEL_BUILD_MIN_POINTS = 16384;
 const KIND = { potts: 0, diagonal: 1, matrix: 2 } as const;
@@ -161,6 +165,8 @@ export class WasmCrf {
     this.memory = undefined;
     this.kernels = undefined;
     this.terms.length = 0;
+    this.plan = undefined;
+    this.threads?.release?.();
   }
 
   /** Sets `U` (planar `[label][point]`, already checked by the caller). */
@@ -346,7 +352,7 @@ export class WasmCrf {
       load[t] += piece.cost;
     }
     const buffers = shares.map((share) => {
-      const bytes = Math.max(16, ...share.map((p) => this.k().filterBufferBytes(p.term.lat, p.c1 - p.c0)));
+      const bytes = Math.max(16, ...share.map((p) => this.k().filterBufferBytes(p.term.lat, Math.min(FILTER_BLOCK, p.c1 - p.c0))));
       return { a: this.alloc(bytes, 'lattice buffers'), b: this.alloc(bytes, 'lattice buffers') };
     });
     this.plan = { threads, pieces: shares, buffers };

@@ -68,11 +68,38 @@ const workerThreads: WasmThreads = {
     for (let t = 1; t < calls.length; t++) if (calls[t].length > 0) tasks.push({ kind: 'wasm', module, memory, calls: calls[t] });
     runOnThreads(() => runHere(calls[0]), tasks, { buffers: undefined });
   },
+  release(): void {
+    const tasks = Array.from({ length: crfThreads() - 1 }, () => ({ kind: 'collect' }) as const);
+    if (tasks.length > 0) runOnThreads(() => undefined, tasks, { buffers: undefined });
+  },
 };
+
+/** ES2021's FinalizationRegistry (the project's TypeScript lib is ES2020). */
+declare class FinalizationRegistry<T> {
+  constructor(cleanup: (held: T) => void);
+  register(target: object, held: T): void;
+}
+
+let releaseScheduled = false;
+
+/**
+ * CRFs that become garbage without dispose(): the workers then collect too, so that their wrappers
+ * of its memory go (once for any number of CRFs collected together).
+ */
+const finalization = new FinalizationRegistry<undefined>(() => {
+  if (releaseScheduled) return;
+  releaseScheduled = true;
+  setTimeout(() => {
+    releaseScheduled = false;
+    workerThreads.release?.();
+  }, 0).unref();
+});
 
 /** A WebAssembly CRF on this process's threads (call only when {@link crfImplementation} is 'wasm'). */
 export function createWasmCrf(pointCount: number, labelCount: number): WasmCrf {
   const result = compile();
   if (!('module' in result)) throw new Error(`the WebAssembly dense CRF cannot load: ${result.error}`);
-  return new WasmCrf(result.module, { pointCount, labelCount, shared: true, threads: workerThreads });
+  const crf = new WasmCrf(result.module, { pointCount, labelCount, shared: true, threads: workerThreads });
+  finalization.register(crf, undefined);
+  return crf;
 }
