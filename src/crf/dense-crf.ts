@@ -133,9 +133,10 @@ export class DenseCRF {
     }
     this.pointCount = pointCount;
     this.labelCount = labelCount;
-    this.unary = new Float32Array(pointCount * labelCount);
     this.implementation = crfImplementation();
     this.wasm = this.implementation === 'wasm' ? createWasmCrf(pointCount, labelCount) : undefined;
+    // The WebAssembly implementation keeps −U in its own memory only (a copy here would add L·N floats).
+    this.unary = new Float32Array(this.wasm === undefined ? pointCount * labelCount : 0);
   }
 
   /** Number of pairwise terms added so far. */
@@ -182,8 +183,8 @@ export class DenseCRF {
       }
     }
     this.assertUsable();
-    this.unary = unary.slice();
-    this.wasm?.setUnaryEnergy(unary);
+    if (this.wasm !== undefined) this.wasm.setUnaryEnergy(unary);
+    else this.unary = unary.slice();
   }
 
   /**
@@ -295,7 +296,8 @@ export class DenseCRF {
     this.assertMarginals(q, 'klDivergence');
     this.assertUsable();
     let kl = 0;
-    for (let i = 0; i < q.length; i++) kl += q[i] * Math.log(Math.max(q[i], 1e-20)) + this.unary[i] * q[i];
+    const unary = this.wasm !== undefined ? this.wasm.unaryEnergy() : this.unary;
+    for (let i = 0; i < q.length; i++) kl += q[i] * Math.log(Math.max(q[i], 1e-20)) + unary[i] * q[i];
     const labelScratch = new Float32Array(this.labelCount);
     if (this.wasm !== undefined) {
       this.wasm.filteredQ(q).forEach((message, t) => {

@@ -176,6 +176,12 @@ export class WasmCrf {
     this.k().toChunks(this.planar, this.negUnary, this.labelCount, this.pointCount, 0);
   }
 
+  /** `U`, planar (read back from the memory). */
+  unaryEnergy(): Float32Array {
+    this.k().fromChunks(this.negUnary, this.planar, this.labelCount, this.pointCount);
+    return this.f32(this.planar, this.labelCount * this.pointCount).map((v) => -v);
+  }
+
   /**
    * Adds a pairwise term on the lattice of `features` (`[feature][point]`, d per point, divided by
    * the kernel's standard deviations): builds it and its normalisation `K·1`.
