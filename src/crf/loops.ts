@@ -1084,6 +1084,8 @@ export function runWasmTask(task: WasmTask): void {
 /**
  * Runs a full garbage collection on a worker thread, where one is possible: an idle worker never
  * collects, and the wrappers it made of a CRF's shared memory would keep that memory allocated.
+ * A minor collection is not enough (measured: 2038 of 2576 MiB stayed after dispose() on
+ * 2000×1500 with 21 labels; a full one, 2–70 ms on a loaded machine, returned all but 340 MiB).
  */
 export function collectGarbage(): void {
   if (typeof require !== 'function') return;

@@ -69,8 +69,7 @@ const workerThreads: WasmThreads = {
     runOnThreads(() => runHere(calls[0]), tasks, { buffers: undefined });
   },
   release(): void {
-    const tasks = Array.from({ length: crfThreads() - 1 }, () => ({ kind: 'collect' }) as const);
-    if (tasks.length > 0) runOnThreads(() => undefined, tasks, { buffers: undefined });
+    collectOnWorkers();
   },
 };
 
@@ -78,6 +77,12 @@ const workerThreads: WasmThreads = {
 declare class FinalizationRegistry<T> {
   constructor(cleanup: (held: T) => void);
   register(target: object, held: T): void;
+}
+
+/** Makes every worker collect garbage (see loops.ts's collectGarbage). */
+function collectOnWorkers(): void {
+  const tasks = Array.from({ length: crfThreads() - 1 }, () => ({ kind: 'collect' }) as const);
+  if (tasks.length > 0) runOnThreads(() => undefined, tasks, { buffers: undefined });
 }
 
 let releaseScheduled = false;
@@ -91,7 +96,7 @@ const finalization = new FinalizationRegistry<undefined>(() => {
   releaseScheduled = true;
   setTimeout(() => {
     releaseScheduled = false;
-    workerThreads.release?.();
+    collectOnWorkers();
   }, 0).unref();
 });
 
