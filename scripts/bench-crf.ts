@@ -1,18 +1,24 @@
 /**
- * Benchmark of the pure TypeScript dense CRF (issue 4) on a deterministic synthetic 500×375 RGB
- * image, the two cases of the issue:
+ * Benchmark of the dense CRF on 500×375 RGB images, the two cases of the CRF issues:
  *   A: 2 labels, 5 iterations, gaussian(sxy 3, compat 3) + bilateral(sxy 80, srgb 13, compat 10)
  *   B: 21 labels, 10 iterations, bilateral(sxy 67, srgb 3, compat 4)
- * Prints lattice build and inference times separately, medians of RUNS runs (default 5): wall
- * time, and the process's CPU time (user + system), which is the fairer figure when other jobs
- * share the machine; the load average is printed with them.
+ * each on a deterministic synthetic image and on a photograph from assets/ (resized to 500×375;
+ * a photo has several times the lattice vertices of the synthetic image). Prints lattice build and
+ * inference times separately, medians of RUNS runs (default 5): wall time, and the process's CPU
+ * time (user + system, all threads); the load average is printed with them.
  *
- *   npm run bench:crf            # or: RUNS=7 npx tsx scripts/bench-crf.ts
+ *   npm run bench:crf                      # the implementation in use (WebAssembly unless WSOL_CRF=ts)
+ *   WSOL_CRF=ts npm run bench:crf          # the TypeScript reference
  *   WSOL_CRF_THREADS=1 npm run bench:crf   # on the calling thread only
  *   DUMP_Q=/tmp/q npm run bench:crf        # also write each case's Q as raw float32
+ *   DUMP_INPUT=/tmp/in npm run bench:crf   # also write each case's RGB (raw bytes) and unary (raw float32), for another implementation
+ *   ONLY=photo npm run bench:crf           # only the cases whose name contains the text
+ *   npm run bench:crf -- --memory          # 2000×1500, 21 labels, 10 iterations once: time and peak RSS
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
+import sharp from 'sharp';
 import { crfThreads, DenseCRF2D, unaryFromSoftmax } from '../src/crf';
 
 const WIDTH = 500;
@@ -20,6 +26,11 @@ const HEIGHT = 375;
 const RUNS = Math.max(5, Number(process.env.RUNS ?? 5));
 /** When set, Q of each case's first run is written to `<DUMP_Q>-<labels>.f32` (raw float32, [label][pixel]) for comparison with another implementation. */
 const DUMP_Q = process.env.DUMP_Q;
+/** When set, each case's image and unary are written to `<DUMP_INPUT>-<image>-<labels>.rgb|.unary`. */
+const DUMP_INPUT = process.env.DUMP_INPUT;
+const ONLY = process.env.ONLY ?? '';
+/** The photograph of the photo cases. */
+const PHOTO = 'assets/backgrounds/lomiri_aitzgorri.jpg';
 
 /** A small deterministic PRNG (mulberry32), so every run sees the same image and unaries. */
 function prng(seed: number): () => number {
@@ -56,13 +67,13 @@ function syntheticImage(): Uint8Array {
 }
 
 /** Noisy label probabilities `[label][pixel]`: label l likes a vertical band, plus noise. */
-function syntheticProbabilities(labelCount: number): Float32Array {
+function syntheticProbabilities(labelCount: number, width = WIDTH, height = HEIGHT): Float32Array {
   const random = prng(labelCount);
-  const n = WIDTH * HEIGHT;
+  const n = width * height;
   const p = new Float32Array(labelCount * n);
   for (let i = 0; i < n; i++) {
-    const x = i % WIDTH;
-    const preferred = Math.min(labelCount - 1, Math.floor((x / WIDTH) * labelCount));
+    const x = i % width;
+    const preferred = Math.min(labelCount - 1, Math.floor((x / width) * labelCount));
     let sum = 0;
     for (let l = 0; l < labelCount; l++) {
       const v = (l === preferred ? 2 : 0.5) + random();
@@ -86,11 +97,25 @@ interface Case {
   readonly iterations: number;
   readonly gaussian?: { sxy: number; compat: number };
   readonly bilateral: { sxy: number; srgb: number; compat: number };
-  readonly reference: string;
 }
 
-function runCase(c: Case, rgb: Uint8Array): void {
+/** The photograph resized to width × height (cover), as interleaved RGB. */
+async function photo(width: number, height: number): Promise<Uint8Array> {
+  const { data } = await sharp(path.join(__dirname, '..', PHOTO))
+    .resize(width, height, { fit: 'cover' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return new Uint8Array(data.buffer, data.byteOffset, data.length);
+}
+
+function runCase(c: Case, image: string, rgb: Uint8Array): void {
+  if (!`${c.name} ${image}`.includes(ONLY)) return;
   const unary = unaryFromSoftmax(syntheticProbabilities(c.labels), { clip: 1e-5 });
+  if (DUMP_INPUT) {
+    fs.writeFileSync(`${DUMP_INPUT}-${image}-${c.labels}.rgb`, rgb);
+    fs.writeFileSync(`${DUMP_INPUT}-${image}-${c.labels}.unary`, new Uint8Array(unary.buffer, unary.byteOffset, unary.byteLength));
+  }
   const build: number[] = [];
   const infer: number[] = [];
   const buildCpu: number[] = [];
@@ -100,8 +125,10 @@ function runCase(c: Case, rgb: Uint8Array): void {
     return (used.user + used.system) / 1000;
   };
   let checksum = 0;
+  let implementation = '';
   for (let run = 0; run < RUNS + 1; run++) {
     const crf = new DenseCRF2D(WIDTH, HEIGHT, c.labels);
+    implementation = crf.implementation;
     crf.setUnaryEnergy(unary);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
@@ -112,9 +139,10 @@ function runCase(c: Case, rgb: Uint8Array): void {
     const q = crf.inference(c.iterations);
     const t2 = performance.now();
     const inferenceCpu = cpuMs(c1);
+    crf.dispose();
     if (run === 0) {
       checksum = q.reduce((s, v, i) => s + v * ((i % 7) + 1), 0);
-      if (DUMP_Q) fs.writeFileSync(`${DUMP_Q}-${c.labels}.f32`, new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
+      if (DUMP_Q) fs.writeFileSync(`${DUMP_Q}-${image}-${c.labels}.f32`, new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
       continue; // warm-up run, not counted
     }
     build.push(t1 - t0);
@@ -125,42 +153,63 @@ function runCase(c: Case, rgb: Uint8Array): void {
   const fmt = (wall: number[], cpu: number[]) =>
     `median ${median(wall).toFixed(1)} ms wall (min ${Math.min(...wall).toFixed(1)}, max ${Math.max(...wall).toFixed(1)}), ` +
     `median ${median(cpu).toFixed(1)} ms CPU (min ${Math.min(...cpu).toFixed(1)})`;
-  console.log(`${c.name}`);
+  console.log(`${c.name}, ${image} image (${implementation})`);
   console.log(`  lattice build : ${fmt(build, buildCpu)}`);
   console.log(`  inference     : ${fmt(infer, inferCpu)}`);
   console.log(`  load average after the case: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
-  console.log(`  for comparison: ${c.reference}`);
   console.log(`  checksum of Q (same every run): ${checksum.toFixed(4)}`);
 }
 
-function main(): void {
-  console.log(
-    `dense CRF benchmark: ${WIDTH}×${HEIGHT} synthetic RGB, ${RUNS} timed runs after 1 warm-up, ${crfThreads()} thread(s) (WSOL_CRF_THREADS), node ${process.version}`,
-  );
-  const rgb = syntheticImage();
-  runCase(
-    {
-      name: 'A: 2 labels, 5 iterations, gaussian(sxy 3, compat 3) + bilateral(sxy 80, srgb 13, compat 10)',
-      labels: 2,
-      iterations: 5,
-      gaussian: { sxy: 3, compat: 3 },
-      bilateral: { sxy: 80, srgb: 13, compat: 10 },
-      reference:
-        'issue 4 (another machine): ≈95 ms build, ≈70 ms inference; densecrf C++ compiled on the development machine (2026-11-27, interleaved with this script): 77 ms build (77–93), 116 ms inference (110–152)',
-    },
-    rgb,
-  );
-  runCase(
-    {
-      name: 'B: 21 labels, 10 iterations, bilateral(sxy 67, srgb 3, compat 4)',
-      labels: 21,
-      iterations: 10,
-      bilateral: { sxy: 67, srgb: 3, compat: 4 },
-      reference:
-        'issue 4 (another machine): ≈1.1 s in all; densecrf C++ compiled on the development machine (2026-11-27, interleaved with this script): 104 ms build (93–113), 692 ms inference (679–829)',
-    },
-    rgb,
-  );
+const CASE_A: Case = {
+  name: 'A: 2 labels, 5 iterations, gaussian(sxy 3, compat 3) + bilateral(sxy 80, srgb 13, compat 10)',
+  labels: 2,
+  iterations: 5,
+  gaussian: { sxy: 3, compat: 3 },
+  bilateral: { sxy: 80, srgb: 13, compat: 10 },
+};
+const CASE_B: Case = {
+  name: 'B: 21 labels, 10 iterations, bilateral(sxy 67, srgb 3, compat 4)',
+  labels: 21,
+  iterations: 10,
+  bilateral: { sxy: 67, srgb: 3, compat: 4 },
+};
+
+/** Case B on the photograph at 2000×1500, once: times, wasm memory and the process's peak RSS. */
+async function memoryCase(): Promise<void> {
+  const width = 2000;
+  const height = 1500;
+  const rgb = await photo(width, height);
+  const unary = unaryFromSoftmax(syntheticProbabilities(21, width, height), { clip: 1e-5 });
+  const rssBefore = process.memoryUsage().rss;
+  const peakBefore = process.resourceUsage().maxRSS * 1024;
+  const t0 = performance.now();
+  const crf = new DenseCRF2D(width, height, 21);
+  crf.setUnaryEnergy(unary);
+  crf.addPairwiseBilateral({ ...CASE_B.bilateral, rgb });
+  const t1 = performance.now();
+  crf.inference(CASE_B.iterations);
+  const t2 = performance.now();
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+  console.log(`2000×1500, 21 labels, 10 iterations, bilateral(sxy 67, srgb 3, compat 4), photo (${crf.implementation}, ${crfThreads()} thread(s))`);
+  console.log(`  build ${(t1 - t0).toFixed(0)} ms, inference ${(t2 - t1).toFixed(0)} ms`);
+  console.log(`  inputs (unary ${mib(unary.byteLength)}, rgb ${mib(rgb.byteLength)}); RSS before the CRF ${mib(rssBefore)} (peak so far ${mib(peakBefore)})`);
+  console.log(`  peak RSS ${mib(process.resourceUsage().maxRSS * 1024)}; RSS after the run ${mib(process.memoryUsage().rss)}`);
+  crf.dispose();
+  (globalThis as { gc?: () => void }).gc?.();
+  console.log(`  RSS after dispose() ${mib(process.memoryUsage().rss)}`);
 }
 
-main();
+async function main(): Promise<void> {
+  if (process.argv.includes('--memory')) return memoryCase();
+  console.log(
+    `dense CRF benchmark: ${WIDTH}×${HEIGHT} RGB, ${RUNS} timed runs after 1 warm-up, ${crfThreads()} thread(s) (WSOL_CRF_THREADS), node ${process.version}`,
+  );
+  const synthetic = syntheticImage();
+  const photograph = await photo(WIDTH, HEIGHT);
+  runCase(CASE_A, 'synthetic', synthetic);
+  runCase(CASE_B, 'synthetic', synthetic);
+  runCase(CASE_A, 'photo', photograph);
+  runCase(CASE_B, 'photo', photograph);
+}
+
+void main();

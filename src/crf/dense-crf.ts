@@ -23,8 +23,10 @@ import { assertSize } from '../types';
 import { CompatibilitySpec, LabelCompatibility, makeCompatibility } from './compatibility';
 import { bilateralFeatures, gaussianFeatures, PerAxis } from './features';
 import { expAndNormalize, float32s, LatticeTask, LatticeWork, meanFieldUpdate, UpdateTask, updateScratch } from './loops';
-import { LatticeJob, PermutohedralLattice } from './permutohedral';
+import { assertLatticeFeatures, LatticeJob, PermutohedralLattice } from './permutohedral';
 import { crfThreads, isShared, runOnThreads } from './threads';
+import type { WasmCrf } from './wasm-crf';
+import { CrfImplementation, crfImplementation, createWasmCrf } from './wasm-node';
 import {
   assertKernelType,
   assertNormalization,
@@ -108,9 +110,20 @@ export class DenseCRF {
   /** Number of labels L (≥ 2). */
   readonly labelCount: number;
   private unary: Float32Array;
+  /** The TypeScript implementation's terms. */
   private readonly pairwise: PairwisePotential[] = [];
+  /** Every term's compatibility, in order (both implementations). */
+  private readonly compatibilities: LabelCompatibility[] = [];
+  /** The WebAssembly implementation, when this CRF uses it (see wasm-node.ts: `WSOL_CRF`). */
+  private wasm: WasmCrf | undefined;
+  /** `'wasm'` (the WebAssembly SIMD kernels) or `'ts'` (the TypeScript reference), chosen at construction. */
+  readonly implementation: CrfImplementation;
+  private disposed = false;
 
-  /** @throws RangeError when pointCount is not a positive integer or labelCount < 2. */
+  /**
+   * @throws RangeError when pointCount is not a positive integer or labelCount < 2; Error when
+   *   `WSOL_CRF=wasm` and the WebAssembly kernels cannot load.
+   */
   constructor(pointCount: number, labelCount: number) {
     if (!Number.isInteger(pointCount) || pointCount < 1) {
       throw new RangeError(`DenseCRF: pointCount must be a positive integer, got ${pointCount}`);
@@ -120,12 +133,31 @@ export class DenseCRF {
     }
     this.pointCount = pointCount;
     this.labelCount = labelCount;
-    this.unary = new Float32Array(pointCount * labelCount);
+    this.implementation = crfImplementation();
+    this.wasm = this.implementation === 'wasm' ? createWasmCrf(pointCount, labelCount) : undefined;
+    // The WebAssembly implementation keeps −U in its own memory only (a copy here would add L·N floats).
+    this.unary = new Float32Array(this.wasm === undefined ? pointCount * labelCount : 0);
   }
 
   /** Number of pairwise terms added so far. */
   get pairwiseCount(): number {
-    return this.pairwise.length;
+    return this.compatibilities.length;
+  }
+
+  /**
+   * Releases the memory of the WebAssembly implementation now, rather than when this object is
+   * garbage (the lattices and label vectors of a 2000×1500 image with 21 labels take about 1 GB).
+   * The CRF cannot be used afterwards.
+   */
+  dispose(): void {
+    this.wasm?.dispose();
+    this.wasm = undefined;
+    this.disposed = true;
+    this.pairwise.length = 0;
+  }
+
+  private assertUsable(): void {
+    if (this.disposed) throw new Error('DenseCRF: used after dispose()');
   }
 
   /**
@@ -150,7 +182,9 @@ export class DenseCRF {
         );
       }
     }
-    this.unary = unary.slice();
+    this.assertUsable();
+    if (this.wasm !== undefined) this.wasm.setUnaryEnergy(unary);
+    else this.unary = unary.slice();
   }
 
   /**
@@ -168,6 +202,12 @@ export class DenseCRF {
       );
     }
     const { compatibility, normalization } = this.checkOptions(options);
+    this.compatibilities.push(compatibility);
+    if (this.wasm !== undefined) {
+      assertLatticeFeatures(features, features.length / n);
+      this.wasm.addLattice(features, features.length / n, normalization, compatibility.data);
+      return;
+    }
     const kernel = makeLatticeKernel(features, features.length / n, normalization);
     this.pairwise.push(new PairwisePotential(kernel, compatibility));
   }
@@ -181,12 +221,16 @@ export class DenseCRF {
       throw new RangeError(`addPairwiseFilter: the filter has ${filter.pointCount} points, the CRF ${this.pointCount}`);
     }
     const { compatibility, normalization } = this.checkOptions(options);
-    this.pairwise.push(new PairwisePotential(new DenseKernel(filter, normalization), compatibility));
+    this.compatibilities.push(compatibility);
+    if (this.wasm !== undefined) this.wasm.addFilter(new DenseKernel(filter, normalization), compatibility.data);
+    else this.pairwise.push(new PairwisePotential(new DenseKernel(filter, normalization), compatibility));
   }
 
   /** Runs `iterations` mean-field steps from `softmax(−U)` and returns Q, `[label][point]`. */
   inference(iterations: number): Float32Array {
     assertIterations(iterations);
+    this.assertUsable();
+    if (this.wasm !== undefined) return this.wasm.inference(iterations);
     const work = this.workspace();
     let q = this.start(work);
     for (let it = 0; it < iterations; it++) q = this.step(q, work, q, this.labelCount === 2);
@@ -195,6 +239,8 @@ export class DenseCRF {
 
   /** The starting marginals `Q = softmax(−U)` per point, `[label][point]`. */
   startInference(): Float32Array {
+    this.assertUsable();
+    if (this.wasm !== undefined) return this.wasm.startInference();
     const q = this.start(this.workspace());
     return isShared(q) ? q.slice() : q;
   }
@@ -213,6 +259,8 @@ export class DenseCRF {
    */
   stepInference(q: Float32Array): Float32Array {
     this.assertMarginals(q, 'stepInference');
+    this.assertUsable();
+    if (this.wasm !== undefined) return this.wasm.stepInference(q);
     const marginals = this.labelCount === 2 && sumsToOne(q, this.labelCount);
     return this.step(q, this.workspace(), new Float32Array(q.length), marginals);
   }
@@ -223,6 +271,12 @@ export class DenseCRF {
    */
   inferenceWithKL(iterations: number): { readonly Q: Float32Array; readonly kl: readonly number[] } {
     assertIterations(iterations);
+    this.assertUsable();
+    if (this.wasm !== undefined) {
+      const values: number[] = [];
+      const Q = this.wasm.inference(iterations, (q) => values.push(this.klDivergence(q)));
+      return { Q, kl: values };
+    }
     const work = this.workspace();
     let q = this.start(work);
     const kl = [this.klDivergence(q)];
@@ -240,10 +294,19 @@ export class DenseCRF {
    */
   klDivergence(q: Float32Array): number {
     this.assertMarginals(q, 'klDivergence');
+    this.assertUsable();
     let kl = 0;
-    for (let i = 0; i < q.length; i++) kl += q[i] * Math.log(Math.max(q[i], 1e-20)) + this.unary[i] * q[i];
-    const message = new Float32Array(q.length);
+    const unary = this.wasm !== undefined ? this.wasm.unaryEnergy() : this.unary;
+    for (let i = 0; i < q.length; i++) kl += q[i] * Math.log(Math.max(q[i], 1e-20)) + unary[i] * q[i];
     const labelScratch = new Float32Array(this.labelCount);
+    if (this.wasm !== undefined) {
+      this.wasm.filteredQ(q).forEach((message, t) => {
+        this.compatibilities[t].applyInPlace(message, this.labelCount, labelScratch);
+        for (let i = 0; i < q.length; i++) kl += q[i] * message[i];
+      });
+      return kl;
+    }
+    const message = new Float32Array(q.length);
     for (const term of this.pairwise) {
       term.apply(q, this.labelCount, message, labelScratch);
       for (let i = 0; i < q.length; i++) kl += q[i] * message[i];

@@ -1,6 +1,7 @@
 /**
- * Dense CRF in pure TypeScript (Krähenbühl & Koltun, NIPS 2011) on the permutohedral lattice
- * (Adams et al. 2010), with pydensecrf's names and data contract, plus CAM → mask refinement.
+ * Dense CRF (Krähenbühl & Koltun, NIPS 2011) on the permutohedral lattice (Adams et al. 2010),
+ * with pydensecrf's names and data contract, plus CAM → mask refinement: WebAssembly SIMD kernels
+ * by default, a TypeScript reference as fallback (`WSOL_CRF=ts|wasm`, see README.md).
  */
 export { PermutohedralLattice } from './permutohedral';
 export type { LatticeComputeOptions } from './permutohedral';
@@ -27,4 +28,8 @@ export type {
 } from './dense-crf';
 export { CAM_CRF_DEFAULTS, camLabelProbabilities, refineCamWithCrf } from './refine-cam';
 export { crfThreads, setCrfThreads } from './threads';
+export { crfImplementation } from './wasm-node';
+export type { CrfImplementation } from './wasm-node';
+export { WasmCrf } from './wasm-crf';
+export type { WasmCrfOptions, WasmThreads, WasmCall } from './wasm-crf';
 export type { CamCrfOptions, CamCrfResult, CrfImage } from './refine-cam';

@@ -103,26 +103,8 @@ export class PermutohedralLattice {
    *   of d, or a feature is not finite.
    */
   static init(features: Float32Array, featureCount: number): PermutohedralLattice {
+    assertLatticeFeatures(features, featureCount);
     const d = featureCount;
-    if (!Number.isInteger(d) || d < 1 || d > 64) {
-      throw new RangeError(`permutohedral lattice: featureCount must be an integer in 1…64, got ${featureCount}`);
-    }
-    if (!(features instanceof Float32Array)) {
-      throw new TypeError('permutohedral lattice: features must be a Float32Array laid out [feature][point]');
-    }
-    if (features.length === 0 || features.length % d !== 0) {
-      throw new RangeError(
-        `permutohedral lattice: features must hold featureCount × N = ${d} × N values (N ≥ 1), got ${features.length}`,
-      );
-    }
-    for (let i = 0; i < features.length; i++) {
-      if (!Number.isFinite(features[i])) {
-        const n = features.length / d;
-        throw new RangeError(
-          `permutohedral lattice: feature ${Math.floor(i / n)} of point ${i % n} is ${features[i]}; features must be finite`,
-        );
-      }
-    }
     const n = features.length / d;
     const threads = crfThreads();
     const shared = threads > 1;
@@ -302,4 +284,33 @@ function filterInParallel(jobs: readonly LatticeJob[], threads: number): void {
   };
   const tasks = shares.slice(1).filter((share) => share.length > 0).map(toTask);
   runOnThreads(runOwnShare, tasks, jobs[0].lattice.work);
+}
+
+/**
+ * Checks a lattice's features: d an integer in 1 … 64, a Float32Array of d × N values (N ≥ 1),
+ * all finite.
+ *
+ * @throws RangeError or TypeError naming the problem.
+ */
+export function assertLatticeFeatures(features: Float32Array, featureCount: number): void {
+  const d = featureCount;
+  if (!Number.isInteger(d) || d < 1 || d > 64) {
+    throw new RangeError(`permutohedral lattice: featureCount must be an integer in 1…64, got ${featureCount}`);
+  }
+  if (!(features instanceof Float32Array)) {
+    throw new TypeError('permutohedral lattice: features must be a Float32Array laid out [feature][point]');
+  }
+  if (features.length === 0 || features.length % d !== 0) {
+    throw new RangeError(
+      `permutohedral lattice: features must hold featureCount × N = ${d} × N values (N ≥ 1), got ${features.length}`,
+    );
+  }
+  for (let i = 0; i < features.length; i++) {
+    if (!Number.isFinite(features[i])) {
+      const n = features.length / d;
+      throw new RangeError(
+        `permutohedral lattice: feature ${Math.floor(i / n)} of point ${i % n} is ${features[i]}; features must be finite`,
+      );
+    }
+  }
 }

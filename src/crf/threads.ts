@@ -67,6 +67,11 @@ export function crfThreads(): number {
   return workersUnavailable ? 1 : threadCount;
 }
 
+/** @internal Each worker's answer flag, for tests that wake the waiting thread spuriously. */
+export function workerFlags(): Int32Array[] {
+  return pool.map((w) => w.flag);
+}
+
 /** True when `array` lives in a SharedArrayBuffer, i.e. worker threads can read and write it. */
 export function isShared(array: { readonly buffer: ArrayBufferLike } | undefined): boolean {
   return array === undefined || array.buffer instanceof SharedArrayBuffer;
@@ -146,9 +151,20 @@ interface Answer {
   readonly error?: string;
 }
 
+/**
+ * Waits until the worker has set its flag, then reads its answer. A wake-up alone proves nothing:
+ * the worker stores the flag, then notifies, and when it is descheduled between the two, its
+ * notify lands in the *next* round's wait, after the flag was reset — so the flag is re-checked
+ * after every wake-up (the race of issue 19 item 6: about 1 round in 100 000 failed with "the
+ * worker signalled an answer but sent none").
+ */
 function waitForAnswer(w: LatticeWorker): Answer {
-  if (Atomics.wait(w.flag, 0, 0, ANSWER_TIMEOUT_MS) === 'timed-out') {
-    return { ok: false, error: `no answer within ${ANSWER_TIMEOUT_MS / 1000} s (setCrfThreads(1) runs on one thread)` };
+  const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+  while (Atomics.load(w.flag, 0) === 0) {
+    const left = deadline - Date.now();
+    if (left <= 0 || Atomics.wait(w.flag, 0, 0, left) === 'timed-out') {
+      return { ok: false, error: `no answer within ${ANSWER_TIMEOUT_MS / 1000} s (setCrfThreads(1) runs on one thread)` };
+    }
   }
   const received = receiveMessageOnPort(w.port);
   if (received === undefined) return { ok: false, error: 'the worker signalled an answer but sent none' };

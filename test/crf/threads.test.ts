@@ -68,7 +68,7 @@ describe('dense CRF on several threads: same numbers as on one', () => {
     [6, true],
     [3, false],
     [1, false],
-  ])('lattice build and filtering of %i vectors (reverse %s): bit for bit equal with 1, 2 and 3 threads', (count, reverse) => {
+  ])('lattice build and filtering of %i vectors (reverse %s): bit for bit equal with 1, 2 and 3 threads', { timeout: 180_000 }, (count, reverse) => {
     const one = filterWith(1, count, reverse);
     expect(one.some((v) => v !== 0)).toBe(true);
     expect(filterWith(2, count, reverse)).toEqual(one);
