@@ -46,7 +46,7 @@ const ENTRY = path.join(ROOT, 'src', 'widgets', 'page', 'entry.ts');
 const CACHE_DIR = path.join(ROOT, '.cache', 'widgets');
 const CACHE_INDEX = path.join(CACHE_DIR, 'page.json');
 /** Besides the bundled sources: this file (the build's configuration) and esbuild's version. */
-const BUILD_FILES = ['src/widgets/page-bundle.ts', 'node_modules/esbuild/package.json'];
+const BUILD_FILES = ['src/widgets/page-bundle.ts', 'node_modules/esbuild/package.json', 'src/crf/wasm/kernels.wasm'];
 
 function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
@@ -68,15 +68,20 @@ export function isCurrent(bundle: PageBundle): boolean {
   return Object.entries(bundle.inputs).every(([file, hash]) => now[file] === hash);
 }
 
-/** Node-only CRF threads → the single-thread stand-in (see the module comment). */
-const singleThreadCrf: Plugin = {
-  name: 'wsol-single-thread-crf',
+/** The CRF's Node.js glue → its stand-ins for pages (see the module comment). */
+const BROWSER_STAND_INS: Readonly<Record<string, string>> = { './threads': 'single-thread.ts', './wasm-node': 'wasm-browser.ts' };
+
+const browserCrf: Plugin = {
+  name: 'wsol-browser-crf',
   setup(build) {
-    build.onResolve({ filter: /^\.\/threads$/ }, (args) =>
-      path.basename(args.resolveDir) === 'crf' ? { path: path.join(args.resolveDir, 'single-thread.ts') } : undefined,
+    build.onResolve({ filter: /^\.\/(threads|wasm-node)$/ }, (args) =>
+      path.basename(args.resolveDir) === 'crf' ? { path: path.join(args.resolveDir, BROWSER_STAND_INS[args.path]) } : undefined,
     );
   },
 };
+
+/** The plain-memory WebAssembly kernels, inlined for wasm-browser.ts (when the CRF has them). */
+const CRF_WASM = 'src/crf/wasm/kernels.wasm';
 
 /** Writes `text` to `file` through a temporary file and a rename: never half-written. */
 function writeAtomically(file: string, text: string): void {
@@ -96,6 +101,12 @@ function readCachedBundle(): PageBundle | undefined {
   }
 }
 
+/** `WSOL_CRF_WASM_BASE64`: the kernels' bytes as base64, when the CRF has them. */
+function crfWasmDefine(): Record<string, string> {
+  const file = path.join(ROOT, CRF_WASM);
+  return fs.existsSync(file) ? { WSOL_CRF_WASM_BASE64: JSON.stringify(fs.readFileSync(file).toString('base64')) } : {};
+}
+
 /** Runs esbuild on the entry; returns the bundle with the hashes of the files it read. */
 export async function buildPageBundle(): Promise<PageBundle> {
   const esbuild = await import('esbuild');
@@ -112,7 +123,8 @@ export async function buildPageBundle(): Promise<PageBundle> {
     charset: 'utf8',
     logLevel: 'silent',
     absWorkingDir: ROOT,
-    plugins: [singleThreadCrf],
+    plugins: [browserCrf],
+    define: crfWasmDefine(),
     banner: { js: `globalThis.${PAGE_BOOT_GLOBAL} = function () {` },
     footer: { js: `};\nglobalThis.${PAGE_BOOT_GLOBAL}();` },
   });
