@@ -1088,9 +1088,11 @@ export function runWasmTask(task: WasmTask): void {
  * 2000×1500 with 21 labels; a full one, 2–70 ms on a loaded machine, returned all but 340 MiB).
  */
 export function collectGarbage(): void {
-  if (typeof require !== 'function') return;
-  require('v8').setFlagsFromString('--expose-gc');
-  (require('vm').runInNewContext('gc') as () => void)();
+  // Through a variable, so that the page bundle (no `require` there) does not try to resolve them.
+  const nodeRequire: NodeRequire | undefined = typeof require === 'function' ? require : undefined;
+  if (nodeRequire === undefined) return;
+  nodeRequire('v8').setFlagsFromString('--expose-gc');
+  (nodeRequire('vm').runInNewContext('gc') as () => void)();
 }
 
 /** Work for a thread: filter ranges of value vectors, locate a range of points, update a range of points, run wasm kernels, or collect garbage. */
