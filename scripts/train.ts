@@ -4,7 +4,7 @@
  *   npm run train -- --model cam|gradcam [--epochs 9] [--epoch-size 4000] [--batch 32] [--lr 0.001]
  *                    [--seed 0] [--threads N] [--fresh] [--val-size 400] [--test-size 1000]
  *                    [--checkpoint DIR (default .cache/train/<name>)] [--ship DIR|none (default weights/<name>)]
- *                    [--augment] [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
+ *                    [--augment [photometric|strong]] [--train-styles eval|all] [--looks natural|varied] [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
  *                    (a second run continuing from another's weights on new images, N = images it used)
  *                    [--finish]  (train no further: evaluate and ship the last checkpoint of this run,
  *                                 e.g. when the machine is too slow to complete the schedule in time)
@@ -28,8 +28,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { benchmarkTop1, benchmarkBatch } from '../src/bench/accuracy';
-import { createBenchmark } from '../src/bench/generator';
-import { hashSeed, splitmix32 } from '../src/bench/random';
+import { allStyles, createBenchmark, EVALUATION_STYLES } from '../src/bench/generator';
+import { readIconSet } from '../src/bench/assets';
+import { assertAugmentLevel, augmentBatch, AugmentLevel } from '../src/bench/augment';
 import { BACKGROUND_SPLITS } from '../src/bench/splits';
 import { camDefault, CAM_DEFAULT_LAST_CONV, gradcamDefault, GRADCAM_DEFAULT_LAST_CONV } from '../src/models/small';
 import { fsSaveHandler, readModelArtifacts, sha256, WeightsManifest } from '../src/weights';
@@ -62,8 +63,22 @@ interface Args {
   initFrom?: string;
   /** First train-sample index (a continuation uses images after those of the earlier run). */
   dataOffset: number;
-  /** Photometric augmentation of whole training images (see augmentBatch). */
-  augment: boolean;
+  /** Augmentation of whole training images (src/bench/augment.ts); `--augment` alone is 'photometric'. */
+  augment: AugmentLevel;
+  /** Art styles of the training images: 'eval' (the evaluation's two) or 'all' of icons.json. */
+  trainStyles: 'eval' | 'all';
+  /** Recolour the training objects (src/bench/looks.ts). */
+  looks: 'natural' | 'varied';
+}
+
+/** `--augment` alone means 'photometric' (as before levels existed); `--augment strong` etc. */
+function parseAugment(argv: string[]): AugmentLevel {
+  const i = argv.indexOf('--augment');
+  if (i < 0) return 'none';
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) return 'photometric';
+  assertAugmentLevel(v);
+  return v;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -99,7 +114,9 @@ function parseArgs(argv: string[]): Args {
     bnImages: num('--bn-images', 512),
     initFrom: get('--init-from'),
     dataOffset: get('--data-offset') === undefined ? 0 : num('--data-offset', 0),
-    augment: argv.includes('--augment'),
+    augment: parseAugment(argv),
+    trainStyles: get('--train-styles') === 'all' ? 'all' : 'eval',
+    looks: get('--looks') === 'varied' ? 'varied' : 'natural',
   };
 }
 
@@ -166,43 +183,21 @@ async function recalibrateBatchNorm(model: tf.LayersModel, bench: Awaited<Return
   }
 }
 
-/**
- * Photometric augmentation of a training batch (inputs in [0, 1]), seeded: per image,
- * per-channel gains in [0.9, 1.1], contrast `c ∈ [0.8, 1.2]` about the image mean and a
- * brightness shift in [−0.08, 0.08], clipped to [0, 1]. (Mild on purpose: the classes are partly
- * told apart by colour; a first try with grey conversion and ±20 % gains cut a trained model's
- * accuracy on augmented images from 99 % to 59 %.) It acts on the whole image (object and photograph alike), so it teaches invariance to
- * the colour cast of unseen scenes; the ground truth is unchanged.
- */
-function augmentBatch(x: tf.Tensor4D, seed: number, step: number): tf.Tensor4D {
-  const n = x.shape[0];
-  const rng = splitmix32(hashSeed(seed, 'augment', step));
-  const gains: number[] = [];
-  const contrast: number[] = [];
-  const shift: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) gains.push(rng.uniform(0.9, 1.1));
-    contrast.push(rng.uniform(0.8, 1.2));
-    shift.push(rng.uniform(-0.08, 0.08));
-  }
-  return tf.tidy(() => {
-    const gained = x.mul(tf.tensor4d(gains, [n, 1, 1, 3]));
-    const mean = gained.mean([1, 2, 3], true);
-    const c = tf.tensor4d(contrast, [n, 1, 1, 1]);
-    return gained.sub(mean).mul(c).add(mean).add(tf.tensor4d(shift, [n, 1, 1, 1])).clipByValue(0, 1) as tf.Tensor4D;
-  });
-}
-
 function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 function sameRun(a: Args, b: Args): boolean {
-  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset', 'augment'];
-  // Checkpoints written before an option existed hold no value for it: compare with its default.
-  const defaults: Partial<Args> = { dataOffset: 0, augment: false };
-  return keys.every((k) => (a[k] ?? defaults[k]) === (b[k] ?? defaults[k]));
+  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset', 'augment', 'trainStyles', 'looks'];
+  // Checkpoints written before an option existed hold no value for it: compare with its default
+  // (`augment` was a boolean before it had levels).
+  const defaults: Partial<Args> = { dataOffset: 0, augment: 'none', trainStyles: 'eval', looks: 'natural' };
+  const norm = (args: Args, k: keyof Args): unknown => {
+    const v = args[k] ?? defaults[k];
+    return k === 'augment' && typeof v === 'boolean' ? (v ? 'photometric' : 'none') : v;
+  };
+  return keys.every((k) => norm(a, k) === norm(b, k));
 }
 
 async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: State): Promise<void> {
@@ -238,7 +233,12 @@ async function main(): Promise<void> {
   const ckptDir = path.resolve(args.checkpoint ?? path.join(ROOT, '.cache', 'train', name));
   console.log(`[train] ${name}: backend ${backend.name} (${backend.reason}), threads ${process.env.TF_NUM_INTRAOP_THREADS ?? 'default'}`);
 
+  // Evaluation images (val, test, batch-norm statistics): the evaluation styles, natural colours.
   const bench = await createBenchmark({ size: args.size, seed: args.seed });
+  const trainBench =
+    args.trainStyles === 'eval' && args.looks === 'natural'
+      ? bench
+      : await createBenchmark({ size: args.size, seed: args.seed, styles: args.trainStyles === 'all' ? allStyles(readIconSet()) : undefined, looks: args.looks });
   const classes = bench.classes;
   const build = args.model === 'cam' ? camDefault : gradcamDefault;
   const optimizer = tf.train.adam(args.lr);
@@ -282,9 +282,9 @@ async function main(): Promise<void> {
       const n = Math.min(args.batch, args.epochSize - b * args.batch);
       lr = cosineLr(args.lr, epoch * stepsPerEpoch + b, totalSteps);
       setLearningRate(optimizer, lr);
-      const batch = benchmarkBatch(bench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
+      const batch = benchmarkBatch(trainBench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
       const labels = batch.labels;
-      const x = args.augment ? augmentBatch(batch.x, args.seed, args.dataOffset + epoch * args.epochSize + b) : batch.x;
+      const x = augmentBatch(batch.x, args.augment, args.seed, args.dataOffset + epoch * args.epochSize + b);
       if (x !== batch.x) batch.x.dispose();
       const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes.length));
       const [loss, acc] = (await model.trainOnBatch(x, y)) as number[];
@@ -370,7 +370,7 @@ async function ship(
     description:
       args.model === 'cam'
         ? 'VGG16-GAP (CAM paper) scaled down: VGG-A-style blocks 16-32-64-128 with batch norm, cam_conv 3×3×128, global average pooling, dense softmax over 20 classes.'
-        : 'VGG16 scaled down: five VGG-A-style blocks 16-32-64-128-128 with batch norm, 2×2 max pooling after each, flatten (4×4×128), fc1 256 + dropout 0.3, dense softmax over 20 classes; Grad-CAM layer conv5_2 (8×8).',
+        : 'VGG16 scaled down: five VGG-A-style blocks 16-32-64-128-128 with batch norm, 2×2 max pooling after the first three, none after the fourth, 4×4 after the fifth, flatten (4×4×128), fc1 256 + dropout 0.3, dense softmax over 20 classes; Grad-CAM layer conv5_2 (16×16).',
     architecture: args.model === 'cam' ? 'camDefault' : 'gradcamDefault',
     format: 'tfjs-layers',
     classes: [...classes],
@@ -382,10 +382,13 @@ async function ship(
         `wsol-lab synthetic benchmark (src/bench), ${args.size}×${args.size}, seed ${args.seed}: ${trainImages} train-split images ` +
         `${earlier === undefined ? '' : `(after ${earlier.images} in earlier runs, see previousRun) `}` +
         `each seen once (epoch e = samples ${args.dataOffset} + e·${args.epochSize}…), on the ${BACKGROUND_SPLITS.train.length} train photographs; ` +
-        `both icon styles; val/test photographs never used in training`,
+        `icon styles ${(args.trainStyles === 'all' ? allStyles(readIconSet()) : EVALUATION_STYLES).join(', ')}` +
+        `${args.looks === 'varied' ? ' with recoloured objects (src/bench/looks.ts)' : ''}; val/test photographs never used in training`,
       command:
         `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}` +
-        (args.augment ? ' --augment' : '') +
+        (args.augment === 'none' ? '' : args.augment === 'photometric' ? ' --augment' : ` --augment ${args.augment}`) +
+        (args.trainStyles === 'all' ? ' --train-styles all' : '') +
+        (args.looks === 'varied' ? ' --looks varied' : '') +
         (args.threads === undefined ? '' : ` --threads ${args.threads}`) +
         (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
       ...(earlier === undefined ? {} : { previousRun: earlier.record }),
@@ -399,7 +402,12 @@ async function ship(
       batchSize: args.batch,
       optimizer: `Adam, lr ${args.lr} cosine-decayed to ${args.lr / 100}`,
       loss: 'categorical cross-entropy',
-      augmentation: args.augment ? 'photometric (augmentBatch in scripts/train.ts): channel gains 0.9–1.1, contrast 0.8–1.2, brightness ±0.08' : 'none beyond the generator',
+      augmentation:
+        args.augment === 'none'
+          ? 'none beyond the generator'
+          : args.augment === 'photometric'
+            ? 'photometric (src/bench/augment.ts): channel gains 0.9–1.1, contrast 0.8–1.2, brightness ±0.08'
+            : 'strong (src/bench/augment.ts): photometric, then greyscale, blur, Gaussian noise and cutout',
       batchNorm: `moving statistics replaced by precise statistics over ${args.bnImages} unseen train images`,
       backend: backendName,
       threads: process.env.TF_NUM_INTRAOP_THREADS ?? `default (${os.cpus().length} cores)`,
