@@ -4,6 +4,7 @@
  *   npm run train -- --model cam|gradcam [--epochs 9] [--epoch-size 4000] [--batch 32] [--lr 0.001]
  *                    [--seed 0] [--threads N] [--fresh] [--val-size 400] [--test-size 1000]
  *                    [--checkpoint DIR (default .cache/train/<name>)] [--ship DIR|none (default weights/<name>)]
+ *                    [--minutes M] (cosine over M minutes of training time, --epochs a maximum)
  *                    [--augment [photometric|strong]] [--train-styles eval|all] [--looks natural|varied] [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
  *                    (a second run continuing from another's weights on new images, N = images it used)
  *                    [--finish]  (train no further: evaluate and ship the last checkpoint of this run,
@@ -69,6 +70,12 @@ interface Args {
   trainStyles: 'eval' | 'all';
   /** Recolour the training objects (src/bench/looks.ts). */
   looks: 'natural' | 'varied';
+  /**
+   * Time budget in minutes of training: the cosine schedule runs over training time instead of
+   * steps, and training stops after the first epoch that ends past the budget (`--epochs` is then
+   * a maximum). For a shared machine whose speed is not known in advance.
+   */
+  minutes?: number;
 }
 
 /** `--augment` alone means 'photometric' (as before levels existed); `--augment strong` etc. */
@@ -117,6 +124,7 @@ function parseArgs(argv: string[]): Args {
     augment: parseAugment(argv),
     trainStyles: get('--train-styles') === 'all' ? 'all' : 'eval',
     looks: get('--looks') === 'varied' ? 'varied' : 'natural',
+    minutes: get('--minutes') === undefined ? undefined : num('--minutes', 60),
   };
 }
 
@@ -189,7 +197,7 @@ function formatDuration(seconds: number): string {
 }
 
 function sameRun(a: Args, b: Args): boolean {
-  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset', 'augment', 'trainStyles', 'looks'];
+  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset', 'augment', 'trainStyles', 'looks', 'minutes'];
   // Checkpoints written before an option existed hold no value for it: compare with its default
   // (`augment` was a boolean before it had levels).
   const defaults: Partial<Args> = { dataOffset: 0, augment: 'none', trainStyles: 'eval', looks: 'natural' };
@@ -268,11 +276,16 @@ async function main(): Promise<void> {
     console.log(`[train] --finish: shipping the checkpoint after epoch ${state.epochsDone} of ${args.epochs}`);
   }
   const lastEpoch = args.finish ? state.epochsDone : args.epochs;
+  const budget = args.minutes === undefined ? undefined : args.minutes * 60;
   const stepsPerEpoch = Math.ceil(args.epochSize / args.batch);
   const totalSteps = stepsPerEpoch * args.epochs;
   const sessionStart = Date.now();
   let sessionImages = 0;
   for (let epoch = state.epochsDone; epoch < lastEpoch; epoch++) {
+    if (budget !== undefined && state.seconds >= budget) {
+      console.log(`[train] time budget of ${args.minutes} min used after epoch ${state.epochsDone}: stopping`);
+      break;
+    }
     const epochStart = Date.now();
     let lossSum = 0;
     let accSum = 0;
@@ -280,7 +293,10 @@ async function main(): Promise<void> {
     let lr = args.lr;
     for (let b = 0; b < stepsPerEpoch; b++) {
       const n = Math.min(args.batch, args.epochSize - b * args.batch);
-      lr = cosineLr(args.lr, epoch * stepsPerEpoch + b, totalSteps);
+      lr =
+        budget === undefined
+          ? cosineLr(args.lr, epoch * stepsPerEpoch + b, totalSteps)
+          : cosineLr(args.lr, Math.round(state.seconds + (Date.now() - epochStart) / 1000), budget);
       setLearningRate(optimizer, lr);
       const batch = benchmarkBatch(trainBench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
       const labels = batch.labels;
@@ -295,7 +311,10 @@ async function main(): Promise<void> {
       sessionImages += n;
       if (b % 10 === 9 || b === stepsPerEpoch - 1) {
         const rate = sessionImages / ((Date.now() - sessionStart) / 1000);
-        const left = ((args.epochs - epoch) * args.epochSize - (b + 1) * args.batch) / rate;
+        const left =
+          budget === undefined
+            ? ((args.epochs - epoch) * args.epochSize - (b + 1) * args.batch) / rate
+            : budget - state.seconds - (Date.now() - epochStart) / 1000;
         console.log(
           `[train] epoch ${epoch + 1}/${args.epochs} batch ${b + 1}/${stepsPerEpoch} loss ${(lossSum / seen).toFixed(4)} ` +
             `acc ${(accSum / seen).toFixed(4)} lr ${lr.toExponential(2)} ${rate.toFixed(1)} img/s, left ~${formatDuration(left)}`,
@@ -390,9 +409,12 @@ async function ship(
         (args.trainStyles === 'all' ? ' --train-styles all' : '') +
         (args.looks === 'varied' ? ' --looks varied' : '') +
         (args.threads === undefined ? '' : ` --threads ${args.threads}`) +
+        (args.minutes === undefined ? '' : ` --minutes ${args.minutes}`) +
         (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
       ...(earlier === undefined ? {} : { previousRun: earlier.record }),
-      ...(state.epochsDone < args.epochs
+      ...(args.minutes !== undefined
+        ? { timeBudget: `cosine schedule over ${args.minutes} min of training time; stopped after epoch ${state.epochsDone} (of at most ${args.epochs})` }
+        : state.epochsDone < args.epochs
         ? { stoppedEarly: `schedule of ${args.epochs} epochs cut after epoch ${state.epochsDone} with --finish` }
         : {}),
       seed: args.seed,
