@@ -191,6 +191,28 @@ async function recalibrateBatchNorm(model: tf.LayersModel, bench: Awaited<Return
   }
 }
 
+/**
+ * Copies the weights of every layer of `source` into the layer of `target` with the same name
+ * and weight shapes (so a changed architecture, e.g. other pooling, still starts from trained
+ * convolutions); returns how many were copied and the names of target layers left as built.
+ */
+function copyWeightsByName(source: tf.LayersModel, target: tf.LayersModel): { copied: number; skipped: string[] } {
+  let copied = 0;
+  const skipped: string[] = [];
+  for (const layer of target.layers) {
+    const mine = layer.getWeights();
+    if (mine.length === 0) continue;
+    const from = source.layers.find((l) => l.name === layer.name);
+    const theirs = from?.getWeights() ?? [];
+    const same = theirs.length === mine.length && theirs.every((w, i) => w.shape.join() === mine[i].shape.join());
+    if (same) {
+      layer.setWeights(theirs);
+      copied++;
+    } else skipped.push(layer.name);
+  }
+  return { copied, skipped };
+}
+
 function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
@@ -263,11 +285,13 @@ async function main(): Promise<void> {
     console.log(`[train] resuming after epoch ${state.epochsDone} from ${ckptDir}`);
   } else {
     if (previous !== undefined && !args.fresh) console.log('[train] checkpoint found with other arguments: starting over');
-    model =
-      args.initFrom === undefined
-        ? build({ inputSize: args.size, classes: classes.length, seed: args.seed })
-        : await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(path.resolve(args.initFrom))));
-    if (args.initFrom !== undefined) console.log(`[train] starting from the weights in ${args.initFrom}`);
+    model = build({ inputSize: args.size, classes: classes.length, seed: args.seed });
+    if (args.initFrom !== undefined) {
+      const source = await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(path.resolve(args.initFrom))));
+      const { copied, skipped } = copyWeightsByName(source, model);
+      source.dispose();
+      console.log(`[train] starting from the weights in ${args.initFrom}: ${copied} layers copied${skipped.length > 0 ? `, kept fresh: ${skipped.join(', ')}` : ''}`);
+    }
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   }
 
