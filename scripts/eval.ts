@@ -1,10 +1,13 @@
 /**
  * Evaluates localization methods on a dataset folder in the wsolevaluation layout.
  *
- *   npm run eval -- --data <folder> --model <name> [--methods cam,gradCam,…] [--crf]
+ *   npm run eval -- --data <folder> --model <name> [--methods cam,gradCam,…] [--crf] [--crf-preset calibrated|seed]
  *                   [--split test] [--weights-dir weights] [--batch 32] [--limit N]
  *                   [--target true|predicted] [--faithfulness N] [--out <folder>] [--repeat N]
  *
+ * `--crf` refines with the model's CRF parameters calibrated on val for the first method
+ * (`npm run tune:crf`, recorded in its manifest), or the seed notebook's when it has none or with
+ * `--crf-preset seed`.
  * Prints a table (one row per method, and per method + CRF with --crf) and the throughput, and
  * writes `<out>/<model>-<split>.json` and `.md` (default out: `<data>/eval`). `--repeat N` runs the
  * whole evaluation N times and prints the median throughput (a benchmark; reports of the last run).
@@ -17,11 +20,13 @@ import { readWsolDataset } from '../src/eval/dataset';
 import { formatJsonReport, formatMarkdownReport, formatTextReport } from '../src/eval/report';
 import { crfRefiner, DatasetEvaluation, LocalizationMethod, MethodSpec, evaluateDataset } from '../src/eval/runner';
 import { load } from '../src/weights';
+import { CAM_CRF_PRESETS } from '../src/calibrate/crf-search';
+import { crfOptionsFor } from '../src/calibrate/manifest';
 
 /** The methods `--methods` can name: the library's one table of heatmap methods. */
 const METHODS: Readonly<Record<string, LocalizationMethod>> = HEATMAP_METHODS;
 
-const USAGE = `usage: npm run eval -- --data <folder> --model <name> [--methods ${Object.keys(METHODS).join(',')}] [--crf]
+const USAGE = `usage: npm run eval -- --data <folder> --model <name> [--methods ${Object.keys(METHODS).join(',')}] [--crf] [--crf-preset calibrated|seed]
        [--split test] [--weights-dir <folder>] [--batch 32] [--limit N] [--target true|predicted]
        [--faithfulness N] [--out <folder>] [--repeat N]`;
 
@@ -30,6 +35,7 @@ interface Args {
   model: string;
   methods: string[];
   crf: boolean;
+  crfPreset: 'calibrated' | 'seed';
   split: string;
   weightsDir?: string;
   batch: number;
@@ -57,7 +63,7 @@ function parseArgs(argv: string[]): Args {
     console.log(USAGE);
     process.exit(0);
   }
-  const known = ['--data', '--model', '--methods', '--split', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out', '--repeat'];
+  const known = ['--data', '--model', '--methods', '--crf-preset', '--split', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out', '--repeat'];
   for (const k of values.keys()) if (!known.includes(k)) throw new Error(`unknown option ${k}\n${USAGE}`);
   const required = (k: string): string => {
     const v = values.get(k);
@@ -77,11 +83,14 @@ function parseArgs(argv: string[]): Args {
   }
   const target = values.get('--target') ?? 'true';
   if (target !== 'true' && target !== 'predicted') throw new Error(`--target must be 'true' or 'predicted', got '${target}'`);
+  const crfPreset = values.get('--crf-preset') ?? 'calibrated';
+  if (crfPreset !== 'calibrated' && crfPreset !== 'seed') throw new Error(`--crf-preset must be 'calibrated' or 'seed', got '${crfPreset}'`);
   return {
     data: path.resolve(required('--data')),
     model: required('--model'),
     methods,
     crf: flags.has('--crf'),
+    crfPreset,
     split: values.get('--split') ?? 'test',
     weightsDir: values.get('--weights-dir'),
     batch: integer('--batch', 32) as number,
@@ -118,12 +127,14 @@ async function main(): Promise<void> {
   const loaded = await load(args.model, args.weightsDir === undefined ? {} : { weightsDir: path.resolve(args.weightsDir) });
   console.log(`backend ${backend.name}; ${dataset.items.length} images in ${args.data} (${args.split}); model ${args.model}; methods ${args.methods.join(', ')}${args.crf ? ' (+ CRF)' : ''}`);
   const methods: MethodSpec[] = args.methods.map((name) => ({ name, method: METHODS[name] }));
+  const crfOptions = args.crfPreset === 'seed' ? CAM_CRF_PRESETS.seed : crfOptionsFor(loaded.manifest, args.methods[0]);
+  if (args.crf) console.log(`CRF: ${crfOptions === CAM_CRF_PRESETS.seed ? "the seed notebook's parameters" : `calibrated for ${args.methods[0]} on val`} ${JSON.stringify(crfOptions)}`);
   const rates: number[] = [];
   let evaluation: DatasetEvaluation | undefined;
   for (let run = 0; run < args.repeat; run++) {
     evaluation = await evaluateDataset(loaded, dataset, {
       methods,
-      refiner: args.crf ? crfRefiner() : undefined,
+      refiner: args.crf ? crfRefiner(crfOptions) : undefined,
       batchSize: args.batch,
       limit: args.limit,
       target: args.target,
