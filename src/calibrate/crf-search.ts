@@ -48,13 +48,18 @@ interface Dimension {
   readonly log: boolean;
 }
 
-/** The search space (background 'complement'; iterations fixed by the caller). */
+/**
+ * The search space (background 'complement'; iterations fixed by the caller). The bilateral
+ * ranges stop at 5 px and 4 colour levels: finer kernels fill the permutohedral lattice with a
+ * vertex per pixel or so (a trial took minutes instead of seconds at 2 px, 2 levels) and only
+ * reproduce the unary.
+ */
 export const CAM_CRF_SPACE: readonly Dimension[] = [
   { name: 'backgroundPower', lo: 0.2, hi: 5, log: true },
   { name: 'gaussianSxy', lo: 0.5, hi: 8, log: true },
   { name: 'gaussianCompat', lo: 0, hi: 10, log: false },
-  { name: 'bilateralSxy', lo: 2, hi: 100, log: true },
-  { name: 'bilateralSrgb', lo: 2, hi: 80, log: true },
+  { name: 'bilateralSxy', lo: 5, hi: 100, log: true },
+  { name: 'bilateralSrgb', lo: 4, hi: 80, log: true },
   { name: 'bilateralCompat', lo: 0.2, hi: 30, log: true },
 ];
 
