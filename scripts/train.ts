@@ -437,7 +437,11 @@ async function ship(
         (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
       ...(earlier === undefined ? {} : { previousRun: earlier.record }),
       ...(args.minutes !== undefined
-        ? { timeBudget: `cosine schedule over ${args.minutes} min of training time; stopped after epoch ${state.epochsDone} (of at most ${args.epochs})` }
+        ? {
+            timeBudget:
+              `cosine schedule over ${args.minutes} min of training time; stopped after epoch ${state.epochsDone} (of at most ${args.epochs})` +
+              (args.finish ? `, cut with --finish after ${(state.seconds / 60).toFixed(1)} min` : ''),
+          }
         : state.epochsDone < args.epochs
         ? { stoppedEarly: `schedule of ${args.epochs} epochs cut after epoch ${state.epochsDone} with --finish` }
         : {}),
