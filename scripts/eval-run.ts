@@ -12,13 +12,15 @@ import { EvaluationCheckpoint, readCheckpoint, writeFileAtomic } from '../src/ev
 import { checkFilesPresent, matchClasses, prepareOutputFolder, resultBaseName } from '../src/eval/preflight';
 import { formatJsonReport, formatMarkdownReport, formatTextReport } from '../src/eval/report';
 import { crfRefiner, DatasetEvaluation, EvaluateDatasetOptions, evaluateDataset, evaluationKey, MethodSpec } from '../src/eval/runner';
+import { CAM_CRF_PRESETS, crfOptionsFor } from '../src/calibrate/index';
+import type { CamCrfOptions } from '../src/crf/refine-cam';
 import { defaultWeightsDir, load, readManifest, readModelArtifacts, verifyFile } from '../src/weights';
 
 const METHOD_NAMES = Object.keys(HEATMAP_METHODS);
 
 const USAGE = `usage: npm run eval -- --data <folder> [--dataset CUB|ILSVRC|OpenImages|…] --model <name>
        npm run eval -- --metadata <root> --images <root> [--masks <root>] --dataset <name> --model <name>
-       [--split test] [--methods ${METHOD_NAMES.join(',')}] [--crf] [--weights-dir <folder>]
+       [--split test] [--methods ${METHOD_NAMES.join(',')}] [--crf] [--crf-preset calibrated|seed] [--weights-dir <folder>]
        [--batch 32] [--limit N] [--target true|predicted] [--frame image|input] [--faithfulness N] [--out eval-results]
        [--force] [--keep-going] [--repeat N]`;
 
@@ -32,6 +34,7 @@ interface Args {
   model: string;
   methods: string[];
   crf: boolean;
+  crfPreset: 'calibrated' | 'seed';
   weightsDir: string;
   batch: number;
   limit?: number;
@@ -45,7 +48,7 @@ interface Args {
 }
 
 const FLAGS = ['--crf', '--help', '--force', '--keep-going'];
-const VALUES = ['--frame', '--data', '--metadata', '--images', '--masks', '--dataset', '--split', '--model', '--methods', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out', '--repeat'];
+const VALUES = ['--frame', '--data', '--metadata', '--images', '--masks', '--dataset', '--crf-preset', '--split', '--model', '--methods', '--weights-dir', '--batch', '--limit', '--target', '--faithfulness', '--out', '--repeat'];
 
 function parseArgs(argv: string[]): Args {
   const values = new Map<string, string>();
@@ -83,6 +86,8 @@ function parseArgs(argv: string[]): Args {
   if (target !== 'true' && target !== 'predicted') throw new Error(`--target must be 'true' or 'predicted', got '${target}'`);
   const frame = values.get('--frame') ?? 'image';
   if (frame !== 'image' && frame !== 'input') throw new Error(`--frame must be 'image' or 'input', got '${frame}'`);
+  const crfPreset = values.get('--crf-preset') ?? 'calibrated';
+  if (crfPreset !== 'calibrated' && crfPreset !== 'seed') throw new Error(`--crf-preset must be 'calibrated' or 'seed', got '${crfPreset}'`);
   const batch = integer('--batch', 32) as number;
   if (batch < 1) throw new Error(`--batch must be at least 1, got ${batch}`);
   const resolved = (k: string): string | undefined => (values.has(k) ? path.resolve(values.get(k) as string) : undefined);
@@ -96,6 +101,7 @@ function parseArgs(argv: string[]): Args {
     model,
     methods,
     crf: flags.has('--crf'),
+    crfPreset,
     weightsDir: path.resolve(values.get('--weights-dir') ?? defaultWeightsDir()),
     batch,
     limit: integer('--limit'),
@@ -128,7 +134,7 @@ function progressBar(start: number, offset: number): (done: number, total: numbe
 }
 
 /** Reads the split and checks everything that needs no backend (model files included); returns the dataset in the model's class order. */
-function preflight(args: Args): { dataset: WsolDataset; notes: string[] } {
+function preflight(args: Args): { dataset: WsolDataset; notes: string[]; crfOptions: CamCrfOptions } {
   const dataset = readWsolDataset({ data: args.data, metadata: args.metadata, images: args.images, masks: args.masks, dataset: args.dataset, split: args.split });
   const modelDir = path.join(args.weightsDir, args.model);
   if (!fs.existsSync(modelDir)) throw new Error(`no model '${args.model}' in ${args.weightsDir}`);
@@ -141,7 +147,8 @@ function preflight(args: Args): { dataset: WsolDataset; notes: string[] } {
   prepareOutputFolder(args.out);
   const notes = matched.note === undefined ? [] : [matched.note];
   if (args.limit !== undefined && args.limit < dataset.items.length) notes.push(`--limit ${args.limit}: the first ${count} of ${dataset.items.length} images`);
-  return { dataset: matched.dataset, notes };
+  const crfOptions = args.crfPreset === 'seed' ? CAM_CRF_PRESETS.seed : crfOptionsFor(manifest, args.methods[0]);
+  return { dataset: matched.dataset, notes, crfOptions };
 }
 
 /**
@@ -164,12 +171,13 @@ function resumePoint(args: Args, base: string, key: string): EvaluationCheckpoin
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const { dataset, notes } = preflight(args);
-  const base = path.join(args.out, resultBaseName({ model: args.model, dataset: dataset.name, split: dataset.split, methods: args.methods, crf: args.crf, limit: args.limit, target: args.target, frame: args.frame }));
+  const { dataset, notes, crfOptions } = preflight(args);
+  const base = path.join(args.out, resultBaseName({ model: args.model, dataset: dataset.name, split: dataset.split, methods: args.methods, crf: args.crf, crfPreset: args.crfPreset, limit: args.limit, target: args.target, frame: args.frame }));
   const methods: MethodSpec[] = args.methods.map((name) => ({ name, method: HEATMAP_METHODS[name] }));
   const options: EvaluateDatasetOptions = {
     methods,
-    refiner: args.crf ? crfRefiner() : undefined,
+    refiner: args.crf ? crfRefiner(crfOptions) : undefined,
+    refinerName: args.crfPreset === 'seed' ? 'crf-seed' : 'crf',
     batchSize: args.batch,
     limit: args.limit,
     target: args.target,
@@ -186,6 +194,7 @@ async function main(): Promise<void> {
   const total = Math.min(args.limit ?? dataset.items.length, dataset.items.length);
   console.log(`backend ${backend.name}; ${total} images of ${describeLocation(dataset.location)}; model ${args.model}; methods ${args.methods.join(', ')}${args.crf ? ' (+ CRF)' : ''}`);
   for (const note of notes) console.log(`note: ${note}`);
+  if (args.crf) console.log(`CRF: ${crfOptions === CAM_CRF_PRESETS.seed ? "the seed notebook's parameters" : `calibrated for ${args.methods[0]} on val`} ${JSON.stringify(crfOptions)}`);
   if (resume !== undefined) console.log(`resuming from ${checkpointFile}: ${resume.done} of ${resume.total} images done`);
   const rates: number[] = [];
   let evaluation: DatasetEvaluation | undefined;

@@ -2,11 +2,15 @@
  * Evaluates localization methods on a dataset split laid out as wsolevaluation's repository
  * documents it (CUB, ILSVRC, OpenImages), or on this project's export.
  *
- *   npm run eval -- --data <folder> --dataset CUB --model <name> [--methods cam,gradCam,…] [--crf]
+ *   npm run eval -- --data <folder> --dataset CUB --model <name> [--methods cam,gradCam,…] [--crf] [--crf-preset calibrated|seed]
  *   npm run eval -- --metadata <root> --images <root> [--masks <root>] --dataset OpenImages --model <name> …
  *                   [--split test] [--weights-dir weights] [--batch 32] [--limit N] [--target true|predicted]
  *                   [--frame image|input] [--faithfulness N] [--out eval-results] [--force] [--keep-going]
  *                   [--repeat N]
+ *
+ * `--crf` refines with the model's CRF parameters calibrated on val for the first method
+ * (`npm run tune:crf`, recorded in its manifest), or the seed notebook's when it has none or with
+ * `--crf-preset seed` (its rows and file names then say `crf-seed`).
  *
  * Everything that can be checked is checked before the backend starts: the layout and metadata,
  * the dataset's classes against the model's, every image and mask file, the output folder. Prints

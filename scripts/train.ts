@@ -4,7 +4,8 @@
  *   npm run train -- --model cam|gradcam [--epochs 9] [--epoch-size 4000] [--batch 32] [--lr 0.001]
  *                    [--seed 0] [--threads N] [--fresh] [--val-size 400] [--test-size 1000]
  *                    [--checkpoint DIR (default .cache/train/<name>)] [--ship DIR|none (default weights/<name>)]
- *                    [--augment] [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
+ *                    [--minutes M] (cosine over M minutes of training time, --epochs a maximum)
+ *                    [--augment [photometric|strong]] [--train-styles eval|all] [--looks natural|varied] [--bn-images 512] [--init-from CHECKPOINT_DIR --data-offset N --checkpoint DIR]
  *                    (a second run continuing from another's weights on new images, N = images it used)
  *                    [--finish]  (train no further: evaluate and ship the last checkpoint of this run,
  *                                 e.g. when the machine is too slow to complete the schedule in time)
@@ -28,8 +29,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
 import { benchmarkTop1, benchmarkBatch } from '../src/bench/accuracy';
-import { createBenchmark } from '../src/bench/generator';
-import { hashSeed, splitmix32 } from '../src/bench/random';
+import { allStyles, createBenchmark, EVALUATION_STYLES } from '../src/bench/generator';
+import { readIconSet } from '../src/bench/assets';
+import { assertAugmentLevel, augmentBatch, AugmentLevel } from '../src/bench/augment';
 import { BACKGROUND_SPLITS } from '../src/bench/splits';
 import { camDefault, CAM_DEFAULT_LAST_CONV, gradcamDefault, GRADCAM_DEFAULT_LAST_CONV } from '../src/models/small';
 import { fsSaveHandler, readModelArtifacts, sha256, WeightsManifest } from '../src/weights';
@@ -62,8 +64,28 @@ interface Args {
   initFrom?: string;
   /** First train-sample index (a continuation uses images after those of the earlier run). */
   dataOffset: number;
-  /** Photometric augmentation of whole training images (see augmentBatch). */
-  augment: boolean;
+  /** Augmentation of whole training images (src/bench/augment.ts); `--augment` alone is 'photometric'. */
+  augment: AugmentLevel;
+  /** Art styles of the training images: 'eval' (the evaluation's two) or 'all' of icons.json. */
+  trainStyles: 'eval' | 'all';
+  /** Recolour the training objects (src/bench/looks.ts). */
+  looks: 'natural' | 'varied';
+  /**
+   * Time budget in minutes of training: the cosine schedule runs over training time instead of
+   * steps, and training stops after the first epoch that ends past the budget (`--epochs` is then
+   * a maximum). For a shared machine whose speed is not known in advance.
+   */
+  minutes?: number;
+}
+
+/** `--augment` alone means 'photometric' (as before levels existed); `--augment strong` etc. */
+function parseAugment(argv: string[]): AugmentLevel {
+  const i = argv.indexOf('--augment');
+  if (i < 0) return 'none';
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith('--')) return 'photometric';
+  assertAugmentLevel(v);
+  return v;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -99,7 +121,10 @@ function parseArgs(argv: string[]): Args {
     bnImages: num('--bn-images', 512),
     initFrom: get('--init-from'),
     dataOffset: get('--data-offset') === undefined ? 0 : num('--data-offset', 0),
-    augment: argv.includes('--augment'),
+    augment: parseAugment(argv),
+    trainStyles: get('--train-styles') === 'all' ? 'all' : 'eval',
+    looks: get('--looks') === 'varied' ? 'varied' : 'natural',
+    minutes: get('--minutes') === undefined ? undefined : num('--minutes', 60),
   };
 }
 
@@ -167,30 +192,25 @@ async function recalibrateBatchNorm(model: tf.LayersModel, bench: Awaited<Return
 }
 
 /**
- * Photometric augmentation of a training batch (inputs in [0, 1]), seeded: per image,
- * per-channel gains in [0.9, 1.1], contrast `c ∈ [0.8, 1.2]` about the image mean and a
- * brightness shift in [−0.08, 0.08], clipped to [0, 1]. (Mild on purpose: the classes are partly
- * told apart by colour; a first try with grey conversion and ±20 % gains cut a trained model's
- * accuracy on augmented images from 99 % to 59 %.) It acts on the whole image (object and photograph alike), so it teaches invariance to
- * the colour cast of unseen scenes; the ground truth is unchanged.
+ * Copies the weights of every layer of `source` into the layer of `target` with the same name
+ * and weight shapes (so a changed architecture, e.g. other pooling, still starts from trained
+ * convolutions); returns how many were copied and the names of target layers left as built.
  */
-function augmentBatch(x: tf.Tensor4D, seed: number, step: number): tf.Tensor4D {
-  const n = x.shape[0];
-  const rng = splitmix32(hashSeed(seed, 'augment', step));
-  const gains: number[] = [];
-  const contrast: number[] = [];
-  const shift: number[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) gains.push(rng.uniform(0.9, 1.1));
-    contrast.push(rng.uniform(0.8, 1.2));
-    shift.push(rng.uniform(-0.08, 0.08));
+function copyWeightsByName(source: tf.LayersModel, target: tf.LayersModel): { copied: number; skipped: string[] } {
+  let copied = 0;
+  const skipped: string[] = [];
+  for (const layer of target.layers) {
+    const mine = layer.getWeights();
+    if (mine.length === 0) continue;
+    const from = source.layers.find((l) => l.name === layer.name);
+    const theirs = from?.getWeights() ?? [];
+    const same = theirs.length === mine.length && theirs.every((w, i) => w.shape.join() === mine[i].shape.join());
+    if (same) {
+      layer.setWeights(theirs);
+      copied++;
+    } else skipped.push(layer.name);
   }
-  return tf.tidy(() => {
-    const gained = x.mul(tf.tensor4d(gains, [n, 1, 1, 3]));
-    const mean = gained.mean([1, 2, 3], true);
-    const c = tf.tensor4d(contrast, [n, 1, 1, 1]);
-    return gained.sub(mean).mul(c).add(mean).add(tf.tensor4d(shift, [n, 1, 1, 1])).clipByValue(0, 1) as tf.Tensor4D;
-  });
+  return { copied, skipped };
 }
 
 function formatDuration(seconds: number): string {
@@ -199,10 +219,15 @@ function formatDuration(seconds: number): string {
 }
 
 function sameRun(a: Args, b: Args): boolean {
-  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset', 'augment'];
-  // Checkpoints written before an option existed hold no value for it: compare with its default.
-  const defaults: Partial<Args> = { dataOffset: 0, augment: false };
-  return keys.every((k) => (a[k] ?? defaults[k]) === (b[k] ?? defaults[k]));
+  const keys: Array<keyof Args> = ['model', 'epochs', 'epochSize', 'batch', 'lr', 'seed', 'size', 'initFrom', 'dataOffset', 'augment', 'trainStyles', 'looks', 'minutes'];
+  // Checkpoints written before an option existed hold no value for it: compare with its default
+  // (`augment` was a boolean before it had levels).
+  const defaults: Partial<Args> = { dataOffset: 0, augment: 'none', trainStyles: 'eval', looks: 'natural' };
+  const norm = (args: Args, k: keyof Args): unknown => {
+    const v = args[k] ?? defaults[k];
+    return k === 'augment' && typeof v === 'boolean' ? (v ? 'photometric' : 'none') : v;
+  };
+  return keys.every((k) => norm(a, k) === norm(b, k));
 }
 
 async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: State): Promise<void> {
@@ -238,7 +263,12 @@ async function main(): Promise<void> {
   const ckptDir = path.resolve(args.checkpoint ?? path.join(ROOT, '.cache', 'train', name));
   console.log(`[train] ${name}: backend ${backend.name} (${backend.reason}), threads ${process.env.TF_NUM_INTRAOP_THREADS ?? 'default'}`);
 
+  // Evaluation images (val, test, batch-norm statistics): the evaluation styles, natural colours.
   const bench = await createBenchmark({ size: args.size, seed: args.seed });
+  const trainBench =
+    args.trainStyles === 'eval' && args.looks === 'natural'
+      ? bench
+      : await createBenchmark({ size: args.size, seed: args.seed, styles: args.trainStyles === 'all' ? allStyles(readIconSet()) : undefined, looks: args.looks });
   const classes = bench.classes;
   const build = args.model === 'cam' ? camDefault : gradcamDefault;
   const optimizer = tf.train.adam(args.lr);
@@ -255,11 +285,13 @@ async function main(): Promise<void> {
     console.log(`[train] resuming after epoch ${state.epochsDone} from ${ckptDir}`);
   } else {
     if (previous !== undefined && !args.fresh) console.log('[train] checkpoint found with other arguments: starting over');
-    model =
-      args.initFrom === undefined
-        ? build({ inputSize: args.size, classes: classes.length, seed: args.seed })
-        : await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(path.resolve(args.initFrom))));
-    if (args.initFrom !== undefined) console.log(`[train] starting from the weights in ${args.initFrom}`);
+    model = build({ inputSize: args.size, classes: classes.length, seed: args.seed });
+    if (args.initFrom !== undefined) {
+      const source = await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(path.resolve(args.initFrom))));
+      const { copied, skipped } = copyWeightsByName(source, model);
+      source.dispose();
+      console.log(`[train] starting from the weights in ${args.initFrom}: ${copied} layers copied${skipped.length > 0 ? `, kept fresh: ${skipped.join(', ')}` : ''}`);
+    }
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   }
 
@@ -268,11 +300,16 @@ async function main(): Promise<void> {
     console.log(`[train] --finish: shipping the checkpoint after epoch ${state.epochsDone} of ${args.epochs}`);
   }
   const lastEpoch = args.finish ? state.epochsDone : args.epochs;
+  const budget = args.minutes === undefined ? undefined : args.minutes * 60;
   const stepsPerEpoch = Math.ceil(args.epochSize / args.batch);
   const totalSteps = stepsPerEpoch * args.epochs;
   const sessionStart = Date.now();
   let sessionImages = 0;
   for (let epoch = state.epochsDone; epoch < lastEpoch; epoch++) {
+    if (budget !== undefined && state.seconds >= budget) {
+      console.log(`[train] time budget of ${args.minutes} min used after epoch ${state.epochsDone}: stopping`);
+      break;
+    }
     const epochStart = Date.now();
     let lossSum = 0;
     let accSum = 0;
@@ -280,11 +317,14 @@ async function main(): Promise<void> {
     let lr = args.lr;
     for (let b = 0; b < stepsPerEpoch; b++) {
       const n = Math.min(args.batch, args.epochSize - b * args.batch);
-      lr = cosineLr(args.lr, epoch * stepsPerEpoch + b, totalSteps);
+      lr =
+        budget === undefined
+          ? cosineLr(args.lr, epoch * stepsPerEpoch + b, totalSteps)
+          : cosineLr(args.lr, Math.round(state.seconds + (Date.now() - epochStart) / 1000), budget);
       setLearningRate(optimizer, lr);
-      const batch = benchmarkBatch(bench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
+      const batch = benchmarkBatch(trainBench, 'train', args.dataOffset + epoch * args.epochSize + b * args.batch, n, SCALE, OFFSET);
       const labels = batch.labels;
-      const x = args.augment ? augmentBatch(batch.x, args.seed, args.dataOffset + epoch * args.epochSize + b) : batch.x;
+      const x = augmentBatch(batch.x, args.augment, args.seed, args.dataOffset + epoch * args.epochSize + b);
       if (x !== batch.x) batch.x.dispose();
       const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), classes.length));
       const [loss, acc] = (await model.trainOnBatch(x, y)) as number[];
@@ -295,7 +335,10 @@ async function main(): Promise<void> {
       sessionImages += n;
       if (b % 10 === 9 || b === stepsPerEpoch - 1) {
         const rate = sessionImages / ((Date.now() - sessionStart) / 1000);
-        const left = ((args.epochs - epoch) * args.epochSize - (b + 1) * args.batch) / rate;
+        const left =
+          budget === undefined
+            ? ((args.epochs - epoch) * args.epochSize - (b + 1) * args.batch) / rate
+            : budget - state.seconds - (Date.now() - epochStart) / 1000;
         console.log(
           `[train] epoch ${epoch + 1}/${args.epochs} batch ${b + 1}/${stepsPerEpoch} loss ${(lossSum / seen).toFixed(4)} ` +
             `acc ${(accSum / seen).toFixed(4)} lr ${lr.toExponential(2)} ${rate.toFixed(1)} img/s, left ~${formatDuration(left)}`,
@@ -370,7 +413,7 @@ async function ship(
     description:
       args.model === 'cam'
         ? 'VGG16-GAP (CAM paper) scaled down: VGG-A-style blocks 16-32-64-128 with batch norm, cam_conv 3×3×128, global average pooling, dense softmax over 20 classes.'
-        : 'VGG16 scaled down: five VGG-A-style blocks 16-32-64-128-128 with batch norm, 2×2 max pooling after each, flatten (4×4×128), fc1 256 + dropout 0.3, dense softmax over 20 classes; Grad-CAM layer conv5_2 (8×8).',
+        : 'VGG16 scaled down: five VGG-A-style blocks 16-32-64-128-128 with batch norm, 2×2 max pooling after the first three, none after the fourth, 4×4 after the fifth, flatten (4×4×128), fc1 256 + dropout 0.3, dense softmax over 20 classes; Grad-CAM layer conv5_2 (16×16).',
     architecture: args.model === 'cam' ? 'camDefault' : 'gradcamDefault',
     format: 'tfjs-layers',
     classes: [...classes],
@@ -382,14 +425,24 @@ async function ship(
         `wsol-lab synthetic benchmark (src/bench), ${args.size}×${args.size}, seed ${args.seed}: ${trainImages} train-split images ` +
         `${earlier === undefined ? '' : `(after ${earlier.images} in earlier runs, see previousRun) `}` +
         `each seen once (epoch e = samples ${args.dataOffset} + e·${args.epochSize}…), on the ${BACKGROUND_SPLITS.train.length} train photographs; ` +
-        `both icon styles; val/test photographs never used in training`,
+        `icon styles ${(args.trainStyles === 'all' ? allStyles(readIconSet()) : EVALUATION_STYLES).join(', ')}` +
+        `${args.looks === 'varied' ? ' with recoloured objects (src/bench/looks.ts)' : ''}; val/test photographs never used in training`,
       command:
         `npm run train -- --model ${args.model} --epochs ${args.epochs} --epoch-size ${args.epochSize} --batch ${args.batch} --lr ${args.lr} --seed ${args.seed}` +
-        (args.augment ? ' --augment' : '') +
+        (args.augment === 'none' ? '' : args.augment === 'photometric' ? ' --augment' : ` --augment ${args.augment}`) +
+        (args.trainStyles === 'all' ? ' --train-styles all' : '') +
+        (args.looks === 'varied' ? ' --looks varied' : '') +
         (args.threads === undefined ? '' : ` --threads ${args.threads}`) +
+        (args.minutes === undefined ? '' : ` --minutes ${args.minutes}`) +
         (args.initFrom === undefined ? '' : ` --init-from ${path.relative(ROOT, path.resolve(args.initFrom))} --data-offset ${args.dataOffset}`),
       ...(earlier === undefined ? {} : { previousRun: earlier.record }),
-      ...(state.epochsDone < args.epochs
+      ...(args.minutes !== undefined
+        ? {
+            timeBudget:
+              `cosine schedule over ${args.minutes} min of training time; stopped after epoch ${state.epochsDone} (of at most ${args.epochs})` +
+              (args.finish ? `, cut with --finish after ${(state.seconds / 60).toFixed(1)} min` : ''),
+          }
+        : state.epochsDone < args.epochs
         ? { stoppedEarly: `schedule of ${args.epochs} epochs cut after epoch ${state.epochsDone} with --finish` }
         : {}),
       seed: args.seed,
@@ -399,7 +452,12 @@ async function ship(
       batchSize: args.batch,
       optimizer: `Adam, lr ${args.lr} cosine-decayed to ${args.lr / 100}`,
       loss: 'categorical cross-entropy',
-      augmentation: args.augment ? 'photometric (augmentBatch in scripts/train.ts): channel gains 0.9–1.1, contrast 0.8–1.2, brightness ±0.08' : 'none beyond the generator',
+      augmentation:
+        args.augment === 'none'
+          ? 'none beyond the generator'
+          : args.augment === 'photometric'
+            ? 'photometric (src/bench/augment.ts): channel gains 0.9–1.1, contrast 0.8–1.2, brightness ±0.08'
+            : 'strong (src/bench/augment.ts): photometric, then greyscale, blur, Gaussian noise and cutout',
       batchNorm: `moving statistics replaced by precise statistics over ${args.bnImages} unseen train images`,
       backend: backendName,
       threads: process.env.TF_NUM_INTRAOP_THREADS ?? `default (${os.cpus().length} cores)`,

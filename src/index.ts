@@ -42,6 +42,7 @@ export * from './bench/accuracy';
 export * from './models/small';
 export * from './weights';
 export * from './crf/index';
+export * from './calibrate/index';
 export { toHeatmaps } from './cam/core';
 export * from './eval/index';
 export * from './convert/index';

@@ -253,3 +253,53 @@ export interface ClassExplorerPayload {
 
 /** Anything a widget of the page bundle can mount. */
 export type WidgetPayload = CrfTunerPayload | ClassExplorerPayload;
+ * Post-processing parameters of a shipped model tuned on its val split (never on test), per
+ * localization method (`calibration.cam`, …), as written by `npm run tune:crf` into
+ * `manifest.json` (src/calibrate).
+ */
+export interface ModelCalibration {
+  readonly [method: string]: MethodCalibration | undefined;
+}
+
+/** The calibration of one localization method of a model. */
+export interface MethodCalibration {
+  /** Dense-CRF parameters that maximise the mean mask IoU on val (src/calibrate/crf-search.ts). */
+  readonly crf?: CrfCalibration;
+  /** Box threshold that maximises MaxBoxAcc on val (src/calibrate/box-threshold.ts). */
+  readonly boxThreshold?: BoxThresholdCalibration;
+}
+
+/** Figures of one way of post-processing on the calibration split (fractions in [0, 1]). */
+export interface CalibrationScores {
+  readonly maskIoU: number;
+  readonly gtKnownLoc: number;
+  readonly maxBoxAccV2: number;
+  readonly pxap: number;
+}
+
+/** A calibrated CRF (see {@link MethodCalibration}). */
+export interface CrfCalibration {
+  readonly options: import('./crf/refine-cam').CamCrfOptions;
+  /** Where and how it was tuned: split, images, trials, seed, command, date. */
+  readonly split: string;
+  readonly images: number;
+  readonly trials: number;
+  readonly seed: number;
+  readonly command: string;
+  readonly date: string;
+  /** The heatmaps without CRF, with the seed preset, and with the calibrated parameters. */
+  readonly scores: { readonly none: CalibrationScores; readonly seed: CalibrationScores; readonly calibrated: CalibrationScores };
+}
+
+/** A calibrated box threshold (see {@link MethodCalibration}). */
+export interface BoxThresholdCalibration {
+  /** Fraction of the map's max; boxes around the largest component above it. */
+  readonly threshold: number;
+  /** MaxBoxAcc (IoU ≥ 0.5) on the calibration split at {@link threshold}. */
+  readonly maxBoxAcc: number;
+  /** The CAM paper's threshold (0.2) and the accuracy it gives on the same split. */
+  readonly paperThreshold: number;
+  readonly accuracyAtPaperThreshold: number;
+  readonly split: string;
+  readonly images: number;
+}

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { fileInFolder, loadModelFolder } from './model-folder';
+import { ModelCalibration } from './types';
 
 /** Names of the models shipped in `weights/`. */
 export const SHIPPED_MODELS = ['cam-default', 'gradcam-default'] as const;
@@ -54,6 +55,8 @@ export interface WeightsManifest {
   readonly metrics: Readonly<Record<string, unknown>>;
   /** SHA-256 (hex) of each file of the folder except manifest.json. */
   readonly files: Readonly<Record<string, string>>;
+  /** Post-processing tuned on val by `npm run tune:crf` (src/calibrate); absent until then. */
+  readonly calibration?: ModelCalibration;
 }
 
 /** Raw RGB pixels: `height × width × 3` values in [0, 255], row-major. Benchmark samples fit (`image`). */

@@ -1,5 +1,5 @@
 /**
- * Loading the benchmark's ingredients from `assets/`: the icon set (`icons.json`, two art styles)
+ * Loading the benchmark's ingredients from `assets/`: the icon set (`icons.json`, four art styles)
  * and the photographs (`backgrounds/`), decoded once with sharp into typed arrays.
  *
  * Icons are rasterised by librsvg (through sharp) once per size bucket, with the pixel size written

@@ -20,7 +20,8 @@ import * as path from 'path';
 import { Box } from '../types';
 import { BackgroundInfo, defaultAssetsDir, IconSet, loadBackground, rasteriseIcon, readBackgroundList, readIconSet } from './assets';
 import { hashSeed, Random, splitmix32 } from './random';
-import { cropBilinear, drawSprite, RgbImage, rotatedHalfExtent, Sprite, SpritePlacement, toBytes } from './raster';
+import { randomColorMap } from './looks';
+import { ColorMap, cropBilinear, drawSprite, RgbImage, rotatedHalfExtent, Sprite, SpritePlacement, toBytes } from './raster';
 import { assertSplit, BACKGROUND_SPLITS, Split } from './splits';
 
 /** Options of {@link createBenchmark}. */
@@ -31,8 +32,17 @@ export interface BenchmarkOptions {
   readonly seed?: number;
   /** Folder holding `icons.json` and `backgrounds/`. @default the repository's `assets/` */
   readonly assetsDir?: string;
-  /** Art styles to draw from (keys of `icons.json` styles). @default all styles */
+  /**
+   * Art styles to draw from (keys of `icons.json` styles). @default {@link EVALUATION_STYLES}, the
+   * two styles of the published evaluation tables; training uses all of them ({@link allStyles}).
+   */
   readonly styles?: readonly string[];
+  /**
+   * `'varied'` recolours each object and distractor at random (greyscale, hue rotation, channel
+   * swap, inversion, flat fill: src/bench/looks.ts), for training; `'natural'` keeps the artists'
+   * colours. The geometry of a sample does not depend on this. @default 'natural'
+   */
+  readonly looks?: 'natural' | 'varied';
   /** Range of the object's side, as a fraction of the image side. @default [0.2, 0.6] */
   readonly objectScale?: readonly [number, number];
   /** Maximum rotation of objects and distractors, in degrees (uniform in ±this). @default 30 */
@@ -77,6 +87,18 @@ export interface Benchmark {
   sample(split: Split, index: number): BenchmarkSample;
 }
 
+/**
+ * The art styles of the benchmark's evaluation (`createBenchmark`'s default): Noto and Fluent flat,
+ * the two the first models were trained and measured on. The other styles of `icons.json`
+ * (OpenMoji, Fluent high contrast) are for training.
+ */
+export const EVALUATION_STYLES: readonly string[] = ['noto', 'fluent-emoji-flat'];
+
+/** Every art style of an icon set. */
+export function allStyles(icons: IconSet): string[] {
+  return Object.keys(icons.styles);
+}
+
 const SIZE_BUCKET_RATIO = 1.5;
 const SMALLEST_BUCKET = 12;
 
@@ -94,12 +116,14 @@ function resolveOptions(options: BenchmarkOptions, icons: IconSet): Benchmark['o
   }
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  const allStyles = Object.keys(icons.styles);
-  const styles = options.styles ?? allStyles;
+  const known = allStyles(icons);
+  const styles = options.styles ?? EVALUATION_STYLES.filter((s) => known.includes(s));
   if (styles.length === 0) throw new RangeError('styles must not be empty');
   for (const s of styles) {
-    if (!allStyles.includes(s)) throw new RangeError(`unknown style '${s}': expected some of ${allStyles.join(', ')}`);
+    if (!known.includes(s)) throw new RangeError(`unknown style '${s}': expected some of ${known.join(', ')}`);
   }
+  const looks = options.looks ?? 'natural';
+  if (looks !== 'natural' && looks !== 'varied') throw new RangeError(`looks must be 'natural' or 'varied', got '${String(looks)}'`);
   const objectScale = options.objectScale ?? [0.2, 0.6];
   checkRange('objectScale', objectScale, 0.05, 0.7);
   const maxRotationDeg = options.maxRotationDeg ?? 30;
@@ -111,7 +135,7 @@ function resolveOptions(options: BenchmarkOptions, icons: IconSet): Benchmark['o
   if (!distractorCount.every(Number.isInteger)) throw new RangeError('distractorCount must hold integers');
   const distractorScale = options.distractorScale ?? [0.15, 0.35];
   checkRange('distractorScale', distractorScale, 0.05, 0.7);
-  return { size, seed, styles, objectScale, maxRotationDeg, distractorCount, distractorScale };
+  return { size, seed, styles, looks, objectScale, maxRotationDeg, distractorCount, distractorScale };
 }
 
 /** The raster sizes icons are prepared at: 12, 18, 27, … up to the first ≥ `maxSide`. */
@@ -196,8 +220,14 @@ class SyntheticBenchmark implements Benchmark {
   sample(split: Split, index: number): BenchmarkSample {
     assertSplit(split);
     if (!Number.isInteger(index) || index < 0) throw new RangeError(`index must be a non-negative integer, got ${index}`);
-    const { size, seed, styles, objectScale, maxRotationDeg, distractorCount, distractorScale } = this.options;
+    const { size, seed, styles, looks, objectScale, maxRotationDeg, distractorCount, distractorScale } = this.options;
     const rng = splitmix32(hashSeed(seed, split, index));
+    // A stream of its own, so that a sample's geometry is the same with either looks.
+    const lookRng = splitmix32(hashSeed(seed, split, index, 'looks'));
+    const recolour = (): { colorMap?: ColorMap } => {
+      const colorMap = looks === 'varied' ? randomColorMap(lookRng) : undefined;
+      return colorMap === undefined ? {} : { colorMap };
+    };
     const classIndex = index % this.classes.length;
     const className = this.classes[classIndex];
     const style = rng.pick(styles);
@@ -211,7 +241,7 @@ class SyntheticBenchmark implements Benchmark {
     const object: Drawn = {
       name: className,
       style,
-      placement: { ...objectLook, cx: rng.uniform(e, size - e), cy: rng.uniform(e, size - e) },
+      placement: { ...objectLook, cx: rng.uniform(e, size - e), cy: rng.uniform(e, size - e), ...recolour() },
     };
     const objectRect = { x0: object.placement.cx - e, y0: object.placement.cy - e, x1: object.placement.cx + e, y1: object.placement.cy + e };
 
@@ -226,7 +256,7 @@ class SyntheticBenchmark implements Benchmark {
         const cx = rng.uniform(de, size - de);
         const cy = rng.uniform(de, size - de);
         if (overlapShare(cx, cy, de, objectRect) <= 0.2) {
-          distractors.push({ name, style: dStyle, placement: { ...look, cx, cy } });
+          distractors.push({ name, style: dStyle, placement: { ...look, cx, cy, ...recolour() } });
           break;
         }
       }

@@ -43,6 +43,20 @@ export interface SpritePlacement {
   readonly flip: boolean;
   /** Multiplicative gain per colour channel (r, g, b). */
   readonly gains: readonly [number, number, number];
+  /** An affine colour map applied before the gains (see {@link ColorMap}); none when absent. */
+  readonly colorMap?: ColorMap;
+}
+
+/**
+ * An affine map of straight colour `c ∈ [0, 1]³`, `c' = M c + t`, applied to a premultiplied
+ * sprite as `c'α = M (cα) + t α` (exact, since the map is affine). Greyscale, hue rotation,
+ * channel swaps, inversion (`M = −I`, `t = 1`) and flat fills (`M = 0`) are all of this form.
+ */
+export interface ColorMap {
+  /** Row-major 3×3 matrix `M`. */
+  readonly matrix: readonly number[];
+  /** Offset `t`. */
+  readonly offset: readonly [number, number, number];
 }
 
 /** Converts straight (non-premultiplied) 8-bit RGBA to a premultiplied float {@link Sprite}. */
@@ -113,6 +127,18 @@ export function rotatedHalfExtent(side: number, angle: number): number {
   return (side / 2) * (Math.abs(Math.cos(angle)) + Math.abs(Math.sin(angle)));
 }
 
+/** `M (r, g, b) + t a` for premultiplied `(r, g, b)` of alpha `a`, clamped to `[0, a]`. */
+function applyColorMap(map: ColorMap, r: number, g: number, b: number, a: number): [number, number, number] {
+  const m = map.matrix;
+  const t = map.offset;
+  const clamp = (v: number): number => (v < 0 ? 0 : v > a ? a : v);
+  return [
+    clamp(m[0] * r + m[1] * g + m[2] * b + t[0] * a),
+    clamp(m[3] * r + m[4] * g + m[5] * b + t[1] * a),
+    clamp(m[6] * r + m[7] * g + m[8] * b + t[2] * a),
+  ];
+}
+
 /**
  * Draws `sprite` onto `canvas` (RGB floats in [0, 255], `width × height`) with the "over"
  * operator, through the inverse affine map of `placement`, sampling the premultiplied sprite
@@ -129,7 +155,7 @@ export function drawSprite(
   placement: SpritePlacement,
   alphaOut?: Float32Array,
 ): void {
-  const { cx, cy, side, angle, flip, gains } = placement;
+  const { cx, cy, side, angle, flip, gains, colorMap } = placement;
   const n = sprite.size;
   const data = sprite.data;
   const scale = n / side; // source pixels per output pixel
@@ -173,6 +199,7 @@ export function drawSprite(
         a += w * data[i + 3];
       }
       if (a <= 0) continue;
+      if (colorMap !== undefined) [r, g, b] = applyColorMap(colorMap, r, g, b, a);
       const o = (y * width + x) * 3;
       const keep = 1 - a;
       canvas[o] = canvas[o] * keep + 255 * r * gr;

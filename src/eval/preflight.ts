@@ -87,6 +87,8 @@ export interface RunNaming {
   readonly split: string;
   readonly methods: readonly string[];
   readonly crf: boolean;
+  /** With `crf`: which parameters refine (the model's calibrated ones or the seed notebook's). @default 'calibrated' */
+  readonly crfPreset?: 'calibrated' | 'seed';
   readonly limit?: number;
   readonly target?: 'true' | 'predicted';
   readonly frame?: 'image' | 'input';
@@ -100,7 +102,7 @@ export interface RunNaming {
 export function resultBaseName(run: RunNaming): string {
   const safe = (s: string): string => s.replace(/[^A-Za-z0-9._+-]+/g, '-');
   const parts = [safe(run.model), safe(run.dataset === '' ? run.split : `${run.dataset}-${run.split}`), safe(run.methods.join('+'))];
-  if (run.crf) parts.push('crf');
+  if (run.crf) parts.push(run.crfPreset === 'seed' ? 'crf-seed' : 'crf');
   if (run.limit !== undefined) parts.push(`first${run.limit}`);
   if (run.target === 'predicted') parts.push('predicted');
   if (run.frame === 'input') parts.push('input-frame');

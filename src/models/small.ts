@@ -9,7 +9,7 @@
  *   dense softmax layer, so the class activation map is `M_c(x, y) = Σ_k w_k^c f_k(x, y)` over the
  *   16×16 maps `f_k` of `cam_conv`.
  * - {@link gradcamDefault}: the VGG16 design (Simonyan & Zisserman, ICLR 2015,
- *   https://arxiv.org/abs/1409.1556): five VGG blocks each ending in 2×2 max pooling, `flatten`, a fully
+ *   https://arxiv.org/abs/1409.1556): five VGG blocks with max pooling, `flatten`, a fully
  *   connected layer and a dense softmax layer — the model Grad-CAM (Selvaraju et al., ICCV 2017,
  *   https://arxiv.org/abs/1610.02391) was designed for, since it has no GAP.
  *
@@ -85,14 +85,15 @@ function conv(name: string, filters: number, seed: number, k: number, inputShape
 }
 
 /**
- * Adds the VGG blocks `conv{b}_1, bn{b}_1, conv{b}_2, bn{b}_2[, pool{b}]`; the last block's
- * pooling is added only when `poolLast`, and its last batch normalisation only when `normLast`.
+ * Adds the VGG blocks `conv{b}_1, bn{b}_1, conv{b}_2, bn{b}_2[, pool{b}]`: block `b` ends in a
+ * `pools[b]`×`pools[b]` max pooling of the same stride (none where it is 0), and the last block's
+ * last batch normalisation is added only when `normLast`.
  */
 function addBlocks(
   model: tf.Sequential,
   r: Resolved,
   blocks: ReadonlyArray<readonly [number, number]>,
-  poolLast: boolean,
+  pools: readonly number[],
   normLast: boolean,
 ): void {
   let k = 0;
@@ -103,7 +104,8 @@ function addBlocks(
       model.add(conv(`conv${b}_${j}`, filters, r.seed, k++, b === 1 && j === 1 ? [r.inputSize, r.inputSize, 3] : undefined));
       if (!(last && j === convs && !normLast)) model.add(tf.layers.batchNormalization({ name: `bn${b}_${j}` }));
     }
-    if (!last || poolLast) model.add(tf.layers.maxPooling2d({ name: `pool${b}`, poolSize: 2, strides: 2 }));
+    const pool = pools[i] ?? 0;
+    if (pool > 0) model.add(tf.layers.maxPooling2d({ name: `pool${b}`, poolSize: pool, strides: pool }));
   });
 }
 
@@ -121,7 +123,7 @@ function addBlocks(
 export function camDefault(options: SmallModelOptions = {}): tf.Sequential {
   const r = resolve(options, 'camDefault');
   const model = tf.sequential({ name: 'cam_default' });
-  addBlocks(model, r, SMALL_BLOCKS, false, true);
+  addBlocks(model, r, SMALL_BLOCKS, [2, 2, 2, 0], true);
   model.add(conv(CAM_DEFAULT_LAST_CONV, 128, r.seed, 100));
   model.add(tf.layers.globalAveragePooling2d({ name: 'gap' }));
   model.add(
@@ -131,15 +133,22 @@ export function camDefault(options: SmallModelOptions = {}): tf.Sequential {
 }
 
 /**
- * The fifth VGG block of {@link gradcamDefault}: like VGG16, whose five blocks bring a 224 input to
- * 14×14 at `conv5_3` and 7×7 at `flatten`, this brings 128 to 8×8 at `conv5_2` (1/16 of the
- * input, the same ratio) and 4×4 at `flatten`.
+ * The fifth VGG block of {@link gradcamDefault}: two 3×3 convolutions of 128 channels at 1/8 of the
+ * input (16×16 for 128), like the fourth block.
  */
 export const GRADCAM_FIFTH_BLOCK: readonly [number, number] = [2, 128];
 
 /**
+ * Pooling after each block of {@link gradcamDefault}: 2×2 after the first three, none after the
+ * fourth (so `conv5_2` sees 1/8 of the input, 16×16 at 128 px: Grad-CAM's maps are as fine as
+ * cam-default's), 4×4 after the fifth, so `flatten` gets 1/32 of the input (4×4×128), as in VGG16
+ * (224 → 7×7).
+ */
+export const GRADCAM_POOLS: readonly number[] = [2, 2, 2, 0, 4];
+
+/**
  * `gradcam-default`: VGG16 scaled down. 128×128×3 → conv1 (16) → pool → conv2 (32) → pool →
- * conv3 (64) → pool → conv4 (128) → pool → conv5 (128; `conv5_2` gives 8×8 maps) → pool →
+ * conv3 (64) → pool → conv4 (128) → conv5 (128; `conv5_2` gives 16×16 maps) → pool 4×4 →
  * `flatten` (4·4·128) → `fc1` (256, ReLU) → `dropout` (0.3) → `fc` (Dense, softmax).
  *
  * @example
@@ -151,10 +160,10 @@ export const GRADCAM_FIFTH_BLOCK: readonly [number, number] = [2, 128];
 export function gradcamDefault(options: SmallModelOptions = {}): tf.Sequential {
   const r = resolve(options, 'gradcamDefault', 32);
   const model = tf.sequential({ name: 'gradcam_default' });
-  addBlocks(model, r, [...SMALL_BLOCKS, GRADCAM_FIFTH_BLOCK], true, true);
+  addBlocks(model, r, [...SMALL_BLOCKS, GRADCAM_FIFTH_BLOCK], GRADCAM_POOLS, true);
   model.add(tf.layers.flatten({ name: 'flatten' }));
   model.add(tf.layers.dense({ name: 'fc1', units: 256, activation: 'relu', kernelInitializer: he(r.seed, 100) }));
-  // No seed: a seeded tfjs Dropout draws the same mask at every step (see scripts/fold-fixed-dropout.ts).
+  // No seed: a seeded tfjs Dropout draws the same mask at every step (see weights/README.md).
   model.add(tf.layers.dropout({ name: 'dropout', rate: 0.3 }));
   model.add(
     tf.layers.dense({ name: 'fc', units: r.classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: r.seed * 1000 + 101 }) }),

