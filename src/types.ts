@@ -253,6 +253,8 @@ export interface ClassExplorerPayload {
 
 /** Anything a widget of the page bundle can mount. */
 export type WidgetPayload = CrfTunerPayload | ClassExplorerPayload;
+
+/**
  * Post-processing parameters of a shipped model tuned on its val split (never on test), per
  * localization method (`calibration.cam`, …), as written by `npm run tune:crf` into
  * `manifest.json` (src/calibrate).

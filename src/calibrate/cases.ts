@@ -79,7 +79,7 @@ export async function collectCalibrationCases(
       cases.push({
         imageId: it.imageId,
         image: images[b],
-        heatmap: atImageSize(maps[b], it.width, it.height),
+        heatmap: atImageSize(maps[b], images[b].width, images[b].height),
         boxes: it.boxes,
         mask: masks[b],
         classIndex: it.classIndex,

@@ -14,7 +14,7 @@
  * is admissible, the best trial. The seed notebook's parameters ({@link SEED_CAM_CRF}) are always
  * trial 0, so the result is never worse than them on the calibration split.
  */
-import { CamCrfOptions } from '../crf/refine-cam';
+import { CAM_CRF_DEFAULTS, CamCrfOptions } from '../crf/refine-cam';
 import { hashSeed, Random, splitmix32 } from '../bench/random';
 import { crfRefiner } from '../eval/runner';
 import { WsolEvaluator } from '../metrics/evaluator';
@@ -24,18 +24,9 @@ import { CalibrationCase } from './cases';
 /**
  * The seed notebook's CRF parameters (tuned for 500×375 VOC photographs): complement background,
  * gaussian(sxy 3, compat 3) + bilateral(sxy 80, srgb 13, compat 10), 5 mean-field iterations —
- * also `refineCamWithCrf`'s defaults.
+ * `refineCamWithCrf`'s defaults ({@link CAM_CRF_DEFAULTS}), frozen.
  */
-export const SEED_CAM_CRF: Readonly<CamCrfOptions> = Object.freeze({
-  background: 'complement',
-  backgroundPower: 1,
-  gaussianSxy: 3,
-  gaussianCompat: 3,
-  bilateralSxy: 80,
-  bilateralSrgb: 13,
-  bilateralCompat: 10,
-  iterations: 5,
-});
+export const SEED_CAM_CRF: Readonly<CamCrfOptions> = Object.freeze({ ...CAM_CRF_DEFAULTS });
 
 /** Named CRF parameter sets; a model's calibrated set is in its manifest (see crfOptionsFor). */
 export const CAM_CRF_PRESETS: Readonly<Record<'seed', Readonly<CamCrfOptions>>> = { seed: SEED_CAM_CRF };
