@@ -34,9 +34,9 @@ function listFiles(dir) {
   });
 }
 
-/** `{ 'src/x.ts': sha256, …, 'tsconfig.build.json': sha256 }`, sorted by path. */
+/** `{ 'src/x.ts': sha256, …, 'tsconfig.build.json': sha256 }` (and this file's), sorted by path. */
 function sourceHashes() {
-  const files = [...listFiles(srcDir), config, path.join(root, 'tsconfig.json')].sort();
+  const files = [...listFiles(srcDir), config, path.join(root, 'tsconfig.json'), __filename].sort();
   return Object.fromEntries(files.map((file) => [path.relative(root, file), sha256(file)]));
 }
 
@@ -76,10 +76,27 @@ function buildLibrary() {
     throw new Error(`compiling src/ into dist/ failed (tsc exit ${r.status}): ${r.error ? r.error.message : ''}${r.stdout}${r.stderr}`.trim());
   }
   const diagnostics = `${r.stdout}${r.stderr}`.split('\n').filter((line) => line.trim() !== '').slice(0, 30);
+  copyAssets();
   const code = fs.readFileSync(index, 'utf8');
   if (!code.startsWith(GUARD)) writeAtomically(index, `${GUARD}\n${code}`);
   writeAtomically(stampFile, JSON.stringify({ files, diagnostics, built: new Date().toISOString() }, null, 1));
   return { seconds: (Date.now() - started) / 1000, diagnostics };
+}
+
+/**
+ * Files under src/ that tsc does not emit but the compiled code reads beside itself (the dense CRF's
+ * WebAssembly kernels, src/crf/wasm/*.wasm, found through __dirname), copied to the same place in dist/.
+ */
+const ASSET_EXTENSIONS = ['.wasm'];
+
+function copyAssets() {
+  for (const file of listFiles(srcDir).filter((f) => ASSET_EXTENSIONS.includes(path.extname(f)))) {
+    const target = path.join(distDir, path.relative(srcDir, file));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.tmp`;
+    fs.copyFileSync(file, temp);
+    fs.renameSync(temp, target);
+  }
 }
 
 function writeAtomically(file, text) {
