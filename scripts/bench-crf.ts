@@ -30,7 +30,7 @@ const DUMP_Q = process.env.DUMP_Q;
 const DUMP_INPUT = process.env.DUMP_INPUT;
 const ONLY = process.env.ONLY ?? '';
 /** The photograph of the photo cases. */
-const PHOTO = 'assets/backgrounds/lomiri_aitzgorri.jpg';
+const PHOTO = 'assets/backgrounds/polyhaven_forest.png';
 
 /** A small deterministic PRNG (mulberry32), so every run sees the same image and unaries. */
 function prng(seed: number): () => number {

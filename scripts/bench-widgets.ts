@@ -1,7 +1,7 @@
 /**
  * In-page recompute time of the CRF tuner (showCrfTuner) in headless Chromium, for the notebook's
  * image (cam_crf.ipynb: benchmark test #11, 128×128, its CAM on cam-default) and a 500×375 photo
- * (assets/backgrounds/lomiri_fig.jpg resized, with a CAM-like Gaussian blob), default parameters.
+ * (assets/backgrounds/polyhaven_forest.png resized, with a CAM-like Gaussian blob), default parameters.
  *
  * Each round moves the bilateral srgb slider (13 ↔ 12.5, so each is a real recompute) and times:
  *  - compute: `refineCamWithCrf` + IoU + overlay in the page's Web Worker (the readout's figure);
@@ -57,7 +57,7 @@ async function notebookCase(): Promise<Case> {
 }
 
 async function photoCase(width: number, height: number): Promise<Case> {
-  const { data } = await sharp('assets/backgrounds/lomiri_fig.jpg').resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp('assets/backgrounds/polyhaven_forest.png').resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const map = new Float32Array(width * height);
   const sigma = 0.2 * Math.min(width, height);
   for (let y = 0; y < height; y++) {
