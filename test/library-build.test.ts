@@ -6,7 +6,7 @@ import * as path from 'path';
 import { createRequire } from 'module';
 import { describe, expect, it } from 'vitest';
 
-const require = createRequire(import.meta.url);
+const require = createRequire(__filename);
 const build = require('../scripts/lib/library-build.cjs') as {
   ensureLibraryBuild(): { built: boolean };
   distDir: string;

@@ -1095,6 +1095,22 @@ export function collectGarbage(): void {
   (nodeRequire('vm').runInNewContext('gc') as () => void)();
 }
 
+/**
+ * Deals pieces of work out to `threads` threads, largest first, each to the thread with the least
+ * work so far (greedy longest-processing-time scheduling); thread 0 is the calling thread. The
+ * deal changes no result, only how evenly the threads are loaded.
+ */
+export function shareByCost<P extends { readonly cost: number }>(pieces: readonly P[], threads: number): P[][] {
+  const shares: P[][] = Array.from({ length: threads }, () => []);
+  const load = new Array<number>(threads).fill(0);
+  for (const piece of [...pieces].sort((a, b) => b.cost - a.cost)) {
+    const t = load.indexOf(Math.min(...load));
+    shares[t].push(piece);
+    load[t] += piece.cost;
+  }
+  return shares;
+}
+
 /** Work for a thread: filter ranges of value vectors, locate a range of points, update a range of points, run wasm kernels, or collect garbage. */
 export type LatticeTask =
   | WasmTask

@@ -32,6 +32,7 @@ import {
   LatticeTask,
   LatticeWork,
   locatePoints,
+  shareByCost,
 } from './loops';
 import { crfThreads, isShared, runOnThreads } from './threads';
 
@@ -256,14 +257,7 @@ function filterInParallel(jobs: readonly LatticeJob[], threads: number): void {
       start = end;
     }
   }
-  pieces.sort((a, b) => b.cost - a.cost);
-  const shares: Piece[][] = Array.from({ length: threads }, () => []);
-  const load = new Array<number>(threads).fill(0);
-  for (const piece of pieces) {
-    const t = load.indexOf(Math.min(...load));
-    shares[t].push(piece);
-    load[t] += piece.cost;
-  }
+  const shares = shareByCost(pieces, threads);
   const toTask = (share: Piece[]): LatticeTask => ({
     kind: 'filter',
     pieces: share.map(({ job, start, end }) => ({

@@ -22,6 +22,7 @@
  * Each `WasmCrf` owns its memory: when the object is garbage, so is everything it built
  * (lattices, messages); {@link WasmCrf.dispose} lets it go earlier.
  */
+import { shareByCost } from './loops';
 import type { CompatibilityData } from './loops';
 import type { DenseKernel, Normalization } from './kernel';
 
@@ -349,14 +350,7 @@ export class WasmCrf {
         pieces.push({ term, c0, c1, cost: (c1 - c0) * costPerChunk });
       }
     }
-    pieces.sort((a, b) => b.cost - a.cost);
-    const shares: Piece[][] = Array.from({ length: threads }, () => []);
-    const load = new Array<number>(threads).fill(0);
-    for (const piece of pieces) {
-      const t = load.indexOf(Math.min(...load));
-      shares[t].push(piece);
-      load[t] += piece.cost;
-    }
+    const shares = shareByCost(pieces, threads);
     const buffers = shares.map((share) => {
       const bytes = Math.max(16, ...share.map((p) => this.k().filterBufferBytes(p.term.lat, Math.min(FILTER_BLOCK, p.c1 - p.c0))));
       return { a: this.alloc(bytes, 'lattice buffers'), b: this.alloc(bytes, 'lattice buffers') };
