@@ -51,7 +51,7 @@ export interface WasmThreads {
 interface Kernels {
   alloc(bytes: number): number;
   allocated(): number;
-  locatePoints(tab: number, features: number, n: number, d: number, start: number, end: number, offsets: number, weights: number, sliceWeights: number): number;
+  locatePoints(tab: number, features: number, n: number, d: number, start: number, end: number, offsets: number, weights: number, sliceWeights: number, packed: number): number;
   mergeTable(into: number, from: number, offsets: number, d: number, start: number, end: number): number;
   tableSize(tab: number): number;
   findNeighbours(tab: number, neighbours: number, v0: number, v1: number): number;
@@ -73,6 +73,8 @@ const TABLE_DESCRIPTOR_BYTES = 32;
 const FILTER_BLOCK = 2;
 /** Lattices of fewer points are built on one thread (a round trip to the workers would not pay). */
 const PARALLEL_BUILD_MIN_POINTS = 16384;
+/** locatePoints' status when a point's coordinates do not fit packed keys. */
+const PACKED_KEYS_DO_NOT_FIT = -3;
 const KIND = { potts: 0, diagonal: 1, matrix: 2 } as const;
 
 /** A pairwise term: a lattice in wasm memory, or any TypeScript filter (then filtered in JS). */
@@ -233,11 +235,15 @@ export class WasmCrf {
     const tables = this.alloc(parts * TABLE_DESCRIPTOR_BYTES, 'a lattice');
     const status = this.alloc(4 * parts, 'a lattice');
     const ranges = Array.from({ length: parts }, (_, t) => split(n, t, parts));
-    this.onThreads((t) =>
-      t < parts
-        ? [{ fn: 'locatePoints', args: [tables + TABLE_DESCRIPTOR_BYTES * t, features, n, d, ...ranges[t], offsets, weights, sliceWeights], result: status + 4 * t }]
-        : [],
-    );
+    const locate = (packed: number) =>
+      this.onThreads((t) =>
+        t < parts
+          ? [{ fn: 'locatePoints', args: [tables + TABLE_DESCRIPTOR_BYTES * t, features, n, d, ...ranges[t], offsets, weights, sliceWeights, packed], result: status + 4 * t }]
+          : [],
+      );
+    locate(1);
+    // −3: a coordinate too large for packed keys (see the kernels' locatePoints); all parts again with plain keys.
+    if (new Int32Array(this.memoryBuffer(), status, parts).includes(PACKED_KEYS_DO_NOT_FIT)) locate(0);
     this.checkStatus(status, parts, 'a lattice');
     for (let t = 1; t < parts; t++) {
       if (k.mergeTable(tables, tables + TABLE_DESCRIPTOR_BYTES * t, offsets, d, ...ranges[t]) < 0) throw this.outOfMemory('a lattice');

@@ -79,6 +79,8 @@ const TAB_MASK: u32 = 2;
 const TAB_SIZE: u32 = 3;
 const TAB_CAPACITY: u32 = 4;
 const TAB_D: u32 = 5;
+/** Bits per coordinate of a packed key (see {@link locatePacked}), 0 for a table of d-i32 keys. */
+const TAB_BITS: u32 = 6;
 /** Bytes of a table descriptor. */
 export const TABLE_DESCRIPTOR_BYTES: u32 = 32;
 
@@ -122,6 +124,7 @@ function startTable(tab: usize, d: u32): bool {
   setField(tab, TAB_SIZE, 0);
   setField(tab, TAB_CAPACITY, capacity);
   setField(tab, TAB_D, d);
+  setField(tab, TAB_BITS, 0);
   return true;
 }
 
@@ -187,10 +190,21 @@ function growSlots(tab: usize): bool {
  * scale factors `√(2/3)(d+1)/√((i+1)(i+2))`, the nearest remainder-0 point (rounding half to
  * even), the ranks, the barycentric weights, the d+1 vertex keys; a point in the previous
  * point's simplex reuses its vertices without hashing.
+ *
+ * With `packed` and d ≤ 7 the vertex keys are packed into one i64 ({@link locatePacked}); when a
+ * coordinate does not fit, it returns −3 having written nothing the caller keeps, and the caller
+ * locates again without `packed`. Both number the vertices by first insertion, so the lattice is
+ * the same either way.
  */
-export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize): i32 {
+export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize, packed: bool): i32 {
+  if (packed && d >= 1 && d <= PACKED_MAX_D) return locatePacked(tab, features, n, d, start, end, offsets, weights, sliceWeights);
+  return locateGeneric(tab, features, n, d, start, end, offsets, weights, sliceWeights);
+}
+
+/** {@link locatePoints} with a table of d-i32 keys (any d, any coordinate). */
+function locateGeneric(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize): i32 {
   const d1 = d + 1;
-  const scratch = alloc(8 * (d + 2) * 4);
+  const scratch = alloc((9 * d + 10) * 4); // the nine arrays below: 8(d + 1) + (d + 2) words
   if (scratch == 0 || !startTable(tab, d)) return -1;
   const scale = scratch;
   const elevated = scratch + d1 * 4;
@@ -290,6 +304,237 @@ export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start:
   return 0;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Packed keys: for d ≤ 7, a vertex's d coordinates c_k (its key; the last one is −Σ c_k) in one
+// u64, `Σ_k (c_k + 2^(b−1)) << (k·b)` with b = min(32, ⌊64/d⌋) bits a field. Hashing is then one
+// multiply, comparing one compare, and stepping to a simplex's next vertex or to a blur neighbour
+// adds one packed constant (field-wise, as long as no field leaves 0 … 2^b − 1: coordinates are
+// kept 2(d+1) away from the ends, which covers every vertex of a point's simplex and its blur
+// neighbours). The table holds 16-byte entries {key u64, vertex + 1 u32 (0: empty)}, open
+// addressing with linear probing, at most half full, and the keys by vertex (u64 each).
+
+/** Largest d whose keys are packed. */
+const PACKED_MAX_D: u32 = 7;
+/** Entries of a new packed table (a power of two). */
+const PACKED_START_ENTRIES: u32 = 4096;
+
+@inline function packedBits(d: u32): u32 {
+  return min<u32>(32, 64 / d);
+}
+
+/** `Σ_{k<d} 1 << (k·b)`: one added to every coordinate of a packed key. */
+function packedOnes(d: u32, bits: u32): u64 {
+  let ones: u64 = 0;
+  for (let k: u32 = 0; k < d; k++) ones |= (<u64>1) << (<u64>(k * bits));
+  return ones;
+}
+
+/**
+ * The blur direction j of a packed key: `(1, …, 1, −d, 1, …, 1)` (−d at position j; all ones for
+ * j = d), as a packed difference (wrapping u64 arithmetic).
+ */
+@inline function packedDirection(ones: u64, j: u32, d: u32, bits: u32): u64 {
+  return j < d ? ones - ((<u64>(d + 1)) << (<u64>(j * bits))) : ones;
+}
+
+/** Fibonacci hashing: the top half of key × 2^64/φ. */
+@inline function packedSlot(key: u64, mask: u32): u32 {
+  return <u32>((key * 0x9e3779b97f4a7c15) >> 32) & mask;
+}
+
+function startPackedTable(tab: usize, d: u32): bool {
+  const keys = alloc(PACKED_START_ENTRIES / 2 * 8);
+  const entries = alloc(PACKED_START_ENTRIES * 16);
+  if (keys == 0 || entries == 0) return false;
+  setField(tab, TAB_KEYS, keys);
+  setField(tab, TAB_SLOTS, entries);
+  setField(tab, TAB_MASK, PACKED_START_ENTRIES - 1);
+  setField(tab, TAB_SIZE, 0);
+  setField(tab, TAB_CAPACITY, PACKED_START_ENTRIES / 2);
+  setField(tab, TAB_D, d);
+  setField(tab, TAB_BITS, packedBits(d));
+  return true;
+}
+
+/** The vertex of a packed key, inserting it when `create`; −1 when absent, −2 when memory ran out. */
+function findPacked(tab: usize, key: u64, create: bool): i32 {
+  const entries = <usize>field(tab, TAB_SLOTS);
+  const mask = field(tab, TAB_MASK);
+  let slot = packedSlot(key, mask);
+  for (;;) {
+    const at = entries + (<usize>slot << 4);
+    const stored = load<u32>(at, 8);
+    if (stored == 0) break;
+    if (load<u64>(at) == key) return <i32>stored - 1;
+    slot = (slot + 1) & mask;
+  }
+  if (!create) return -1;
+  const vertex = field(tab, TAB_SIZE);
+  const at = entries + (<usize>slot << 4);
+  store<u64>(at, key);
+  store<u32>(at, vertex + 1, 8);
+  store<u64>(<usize>field(tab, TAB_KEYS) + (<usize>vertex << 3), key);
+  setField(tab, TAB_SIZE, vertex + 1);
+  if (vertex + 1 == field(tab, TAB_CAPACITY) && !growPacked(tab)) return -2;
+  return <i32>vertex;
+}
+
+/** Doubles a packed table once it is half full: new entries, rehashed from the keys in vertex order. */
+function growPacked(tab: usize): bool {
+  const size = field(tab, TAB_SIZE);
+  const capacity = field(tab, TAB_CAPACITY) * 2;
+  const keys = alloc(capacity * 8);
+  const entries = alloc(capacity * 2 * 16);
+  if (keys == 0 || entries == 0) return false;
+  memory.copy(keys, field(tab, TAB_KEYS), size * 8);
+  const mask = capacity * 2 - 1;
+  for (let vertex: u32 = 0; vertex < size; vertex++) {
+    const key = load<u64>(keys + (<usize>vertex << 3));
+    let slot = packedSlot(key, mask);
+    while (load<u32>(entries + (<usize>slot << 4), 8) != 0) slot = (slot + 1) & mask;
+    const at = entries + (<usize>slot << 4);
+    store<u64>(at, key);
+    store<u32>(at, vertex + 1, 8);
+  }
+  setField(tab, TAB_KEYS, keys);
+  setField(tab, TAB_SLOTS, entries);
+  setField(tab, TAB_MASK, mask);
+  setField(tab, TAB_CAPACITY, capacity);
+  return true;
+}
+
+/**
+ * {@link locatePoints} with packed keys, d ≤ 7: the d + 1 coordinates of a point sit in two
+ * v128 (lanes 0 … 7), so rounding, ranking and wrapping are a few vector instructions; every lane
+ * does the scalar code's float32 operations, so the numbers are the same. The rank of coordinate
+ * k is `#{a < k: r_a ≥ r_k} + #{a > k: r_a > r_k}` (r the residuals): the scalar code's pairwise
+ * count. Returns −3 when a coordinate does not fit its field (see above), −1 when memory ran out.
+ */
+function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize): i32 {
+  const d1 = d + 1;
+  const scratch = alloc(7 * 32);
+  if (scratch == 0 || !startPackedTable(tab, d)) return -1;
+  const scale = scratch; // f32 [d]
+  const elevated = scratch + 32; // f32 [8], lanes > d stay 0
+  const residualAt = scratch + 64; // f32 [8]
+  const rankAt = scratch + 96; // i32 [8]
+  const remAt = scratch + 128; // i32 [8]
+  const barycentric = scratch + 160; // f32 [d + 2 ≤ 9], zeroed as 12
+  const invStdDev = <f32>(Math.sqrt(2.0 / 3.0) * <f64>d1);
+  for (let i: u32 = 0; i < d; i++) store<f32>(scale + i * 4, <f32>((1.0 / Math.sqrt(<f64>((i + 2) * (i + 1)))) * <f64>invStdDev));
+  const down: f32 = <f32>(1.0 / <f64>d1);
+  let power: f64 = 1; // 2^−d
+  for (let k: u32 = 0; k < d; k++) power *= 0.5;
+  const alpha: f32 = <f32>(1.0 / (1.0 + power));
+  const bits = packedBits(d);
+  const bias: i64 = (<i64>1) << (<i64>(bits - 1));
+  const ones = packedOnes(d, bits);
+  const lowest = i32x4.splat(<i32>(2 * d1 - bias));
+  const highest = i32x4.splat(<i32>(bias - 1 - 2 * d1));
+  const downV = f32x4.splat(down);
+  const d1V = i32x4.splat(<i32>d1);
+  const laneLo = i32x4(0, 1, 2, 3);
+  const laneHi = i32x4(4, 5, 6, 7);
+  const validLo = i32x4.le_s(laneLo, i32x4.splat(<i32>d));
+  const validHi = i32x4.le_s(laneHi, i32x4.splat(<i32>d));
+  let previousRemLo = i32x4.splat(0);
+  let previousRemHi = i32x4.splat(0);
+  let previousRankLo = i32x4.splat(-1); // no previous point
+  let previousRankHi = i32x4.splat(-1);
+  for (let i = start; i < end; i++) {
+    // Elevate (scalar: a running sum, in the scalar code's order).
+    let sm: f32 = 0;
+    for (let j = d; j > 0; j--) {
+      const cf: f32 = load<f32>(features + ((j - 1) * n + i) * 4) * load<f32>(scale + (j - 1) * 4);
+      store<f32>(elevated + j * 4, sm - <f32>j * cf);
+      sm += cf;
+    }
+    store<f32>(elevated, sm);
+    const eLo = v128.load(elevated);
+    const eHi = v128.load(elevated, 16);
+    // Nearest remainder-0 point (f32x4.nearest rounds half to even, as cvtps2dq).
+    const vLo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(downV, eLo)));
+    const vHi = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(downV, eHi)));
+    const vSum = i32x4.add(vLo, vHi);
+    const sum = i32x4.extract_lane(vSum, 0) + i32x4.extract_lane(vSum, 1) + i32x4.extract_lane(vSum, 2) + i32x4.extract_lane(vSum, 3);
+    let remLo = i32x4.mul(vLo, d1V);
+    let remHi = i32x4.mul(vHi, d1V);
+    let resLo = f32x4.sub(eLo, f32x4.convert_i32x4_s(remLo));
+    let resHi = f32x4.sub(eHi, f32x4.convert_i32x4_s(remHi));
+    v128.store(residualAt, resLo);
+    v128.store(residualAt, resHi, 16);
+    // Ranks.
+    let rankLo = i32x4.splat(sum);
+    let rankHi = rankLo;
+    for (let a: u32 = 0; a <= d; a++) {
+      const ra = f32x4.splat(load<f32>(residualAt + a * 4));
+      const av = i32x4.splat(<i32>a);
+      rankLo = i32x4.sub(rankLo, v128.bitselect(f32x4.ge(ra, resLo), f32x4.gt(ra, resLo), i32x4.gt_s(laneLo, av)));
+      rankHi = i32x4.sub(rankHi, v128.bitselect(f32x4.ge(ra, resHi), f32x4.gt(ra, resHi), i32x4.gt_s(laneHi, av)));
+    }
+    // Wrap ranks (+ sum, added above) into 0 … d when the rounded point is off the plane.
+    const shiftLo = i32x4.sub(v128.and(i32x4.lt_s(rankLo, i32x4.splat(0)), d1V), v128.and(i32x4.gt_s(rankLo, i32x4.splat(<i32>d)), d1V));
+    const shiftHi = i32x4.sub(v128.and(i32x4.lt_s(rankHi, i32x4.splat(0)), d1V), v128.and(i32x4.gt_s(rankHi, i32x4.splat(<i32>d)), d1V));
+    rankLo = v128.and(i32x4.add(rankLo, shiftLo), validLo);
+    rankHi = v128.and(i32x4.add(rankHi, shiftHi), validHi);
+    remLo = v128.and(i32x4.add(remLo, shiftLo), validLo);
+    remHi = v128.and(i32x4.add(remHi, shiftHi), validHi);
+    resLo = f32x4.sub(eLo, f32x4.convert_i32x4_s(remLo));
+    resHi = f32x4.sub(eHi, f32x4.convert_i32x4_s(remHi));
+    if (v128.any_true(v128.or(v128.or(i32x4.lt_s(remLo, lowest), i32x4.gt_s(remLo, highest)), v128.or(i32x4.lt_s(remHi, lowest), i32x4.gt_s(remHi, highest))))) {
+      return -3;
+    }
+    v128.store(residualAt, resLo);
+    v128.store(residualAt, resHi, 16);
+    v128.store(rankAt, rankLo);
+    v128.store(rankAt, rankHi, 16);
+    // Barycentric weights.
+    v128.store(barycentric, f32x4.splat(0));
+    v128.store(barycentric, f32x4.splat(0), 16);
+    v128.store(barycentric, f32x4.splat(0), 32);
+    for (let k: u32 = 0; k <= d; k++) {
+      const v: f32 = load<f32>(residualAt + k * 4) * down;
+      const at = barycentric + (d - load<i32>(rankAt + k * 4)) * 4;
+      store<f32>(at, load<f32>(at) + v);
+      store<f32>(at + 4, load<f32>(at + 4) - v);
+    }
+    store<f32>(barycentric, load<f32>(barycentric) + (<f32>1 + load<f32>(barycentric + d1 * 4)));
+    // Vertices: the previous point's when the simplex is the same, else hashed.
+    const base = offsets + i * d1 * 4;
+    const changed = v128.or(v128.or(v128.xor(remLo, previousRemLo), v128.xor(remHi, previousRemHi)), v128.or(v128.xor(rankLo, previousRankLo), v128.xor(rankHi, previousRankHi)));
+    if (!v128.any_true(changed)) {
+      copyWords(base, base - d1 * 4, d1);
+    } else {
+      // Vertex r = vertex r − 1 + 1 in every coordinate, − (d + 1) in the one of rank d + 1 − r.
+      v128.store(remAt, remLo);
+      v128.store(remAt, remHi, 16);
+      let key: u64 = 0;
+      for (let k: u32 = 0; k < d; k++) key |= (<u64>(<i64>load<i32>(remAt + k * 4) + bias)) << (<u64>(k * bits));
+      for (let k: u32 = 0; k <= d; k++) store<i32>(remAt + (<u32>load<i32>(rankAt + k * 4)) * 4, <i32>k); // rank → coordinate
+      for (let r: u32 = 0; r <= d; r++) {
+        if (r > 0) {
+          const k = <u32>load<i32>(remAt + (d1 - r) * 4);
+          key += ones;
+          if (k < d) key -= (<u64>d1) << (<u64>(k * bits));
+        }
+        const vertex = findPacked(tab, key, true);
+        if (vertex < 0) return -1;
+        store<i32>(base + r * 4, vertex + 1);
+      }
+      previousRemLo = remLo;
+      previousRemHi = remHi;
+      previousRankLo = rankLo;
+      previousRankHi = rankHi;
+    }
+    for (let r: u32 = 0; r <= d; r++) {
+      const w = load<f32>(barycentric + r * 4);
+      store<f32>(weights + (i * d1 + r) * 4, w);
+      store<f32>(sliceWeights + (i * d1 + r) * 4, w * alpha);
+    }
+  }
+  return 0;
+}
+
 /**
  * Adds the vertices of table `from` (numbered by {@link locatePoints} for points start … end − 1)
  * to table `into`, and renumbers those points' offsets accordingly. Returns 0, or −1 when memory
@@ -300,8 +545,9 @@ export function mergeTable(into: usize, from: usize, offsets: usize, d: u32, sta
   const renumber = alloc(size * 4);
   if (renumber == 0) return -1;
   const keys = <usize>field(from, TAB_KEYS);
+  const packed = field(from, TAB_BITS) != 0;
   for (let v: u32 = 0; v < size; v++) {
-    const vertex = findVertex(into, keys + (<usize>v * d << 2), true);
+    const vertex = packed ? findPacked(into, load<u64>(keys + (<usize>v << 3)), true) : findVertex(into, keys + (<usize>v * d << 2), true);
     if (vertex < 0) return -1;
     store<i32>(renumber + v * 4, vertex + 1);
   }
@@ -326,6 +572,20 @@ export function findNeighbours(tab: usize, neighbours: usize, v0: u32, v1: u32):
   const d = field(tab, TAB_D);
   const m = field(tab, TAB_SIZE);
   const keys = <usize>field(tab, TAB_KEYS);
+  const bits = field(tab, TAB_BITS);
+  if (bits != 0) {
+    const ones = packedOnes(d, bits);
+    for (let j: u32 = 0; j <= d; j++) {
+      const step = packedDirection(ones, j, d, bits);
+      let at = neighbours + ((j * m + v0) << 3);
+      for (let v = v0; v < v1; v++, at += 8) {
+        const key = load<u64>(keys + (<usize>v << 3));
+        store<i32>(at, findPacked(tab, key - step, false) + 1);
+        store<i32>(at, findPacked(tab, key + step, false) + 1, 4);
+      }
+    }
+    return 0;
+  }
   const lower = alloc(d * 8);
   if (lower == 0) return -1;
   const upper = lower + d * 4;
