@@ -201,6 +201,29 @@ export function locatePoints(tab: usize, features: usize, n: u32, d: u32, start:
   return locateGeneric(tab, features, n, d, start, end, offsets, weights, sliceWeights);
 }
 
+/**
+ * The elevation's scale factors `√(2/3)(d+1)/√((i+1)(i+2))` (f32, d of them, at `scale`), as
+ * densecrf; returns the slice factor α = 1/(1 + 2^−d).
+ */
+function elevationScales(scale: usize, d: u32): f32 {
+  const invStdDev = <f32>(Math.sqrt(2.0 / 3.0) * <f64>(d + 1));
+  for (let i: u32 = 0; i < d; i++) store<f32>(scale + i * 4, <f32>((1.0 / Math.sqrt(<f64>((i + 2) * (i + 1)))) * <f64>invStdDev));
+  let power: f64 = 1; // 2^−d
+  for (let k: u32 = 0; k < d; k++) power *= 0.5;
+  return <f32>(1.0 / (1.0 + power));
+}
+
+/** Point i's elevated coordinates `y = E·f` (d + 1 f32 at `elevated`): a running sum from the last feature, in float32. */
+@inline function elevate(features: usize, n: u32, d: u32, i: u32, scale: usize, elevated: usize): void {
+  let sm: f32 = 0;
+  for (let j = d; j > 0; j--) {
+    const cf: f32 = load<f32>(features + ((j - 1) * n + i) * 4) * load<f32>(scale + (j - 1) * 4);
+    store<f32>(elevated + j * 4, sm - <f32>j * cf);
+    sm += cf;
+  }
+  store<f32>(elevated, sm);
+}
+
 /** {@link locatePoints} with a table of d-i32 keys (any d, any coordinate). */
 function locateGeneric(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize): i32 {
   const d1 = d + 1;
@@ -214,22 +237,11 @@ function locateGeneric(tab: usize, features: usize, n: u32, d: u32, start: u32, 
   const barycentric = residual + d1 * 4; // d + 2 values
   const key = barycentric + (d + 2) * 4; // i32
   const previous = key + d1 * 4; // i32 rem0 then rank: 2(d+1)
-  const invStdDev = <f32>(Math.sqrt(2.0 / 3.0) * <f64>d1);
-  for (let i: u32 = 0; i < d; i++) store<f32>(scale + i * 4, <f32>((1.0 / Math.sqrt(<f64>((i + 2) * (i + 1)))) * <f64>invStdDev));
+  const alpha = elevationScales(scale, d);
   const down: f32 = <f32>(1.0 / <f64>d1);
-  let power: f64 = 1; // 2^−d
-  for (let k: u32 = 0; k < d; k++) power *= 0.5;
-  const alpha: f32 = <f32>(1.0 / (1.0 + power));
   let havePrevious = false;
   for (let i = start; i < end; i++) {
-    // Elevate.
-    let sm: f32 = 0;
-    for (let j = d; j > 0; j--) {
-      const cf: f32 = load<f32>(features + ((j - 1) * n + i) * 4) * load<f32>(scale + (j - 1) * 4);
-      store<f32>(elevated + j * 4, sm - <f32>j * cf);
-      sm += cf;
-    }
-    store<f32>(elevated, sm);
+    elevate(features, n, d, i, scale, elevated);
     // Nearest remainder-0 point, rounding half to even as SSE's cvtps2dq.
     let sum: i32 = 0;
     for (let k: u32 = 0; k <= d; k++) {
@@ -420,12 +432,8 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
   const rankAt = scratch + 96; // i32 [8]
   const remAt = scratch + 128; // i32 [8]
   const barycentric = scratch + 160; // f32 [d + 2 ≤ 9], zeroed as 12
-  const invStdDev = <f32>(Math.sqrt(2.0 / 3.0) * <f64>d1);
-  for (let i: u32 = 0; i < d; i++) store<f32>(scale + i * 4, <f32>((1.0 / Math.sqrt(<f64>((i + 2) * (i + 1)))) * <f64>invStdDev));
+  const alpha = elevationScales(scale, d);
   const down: f32 = <f32>(1.0 / <f64>d1);
-  let power: f64 = 1; // 2^−d
-  for (let k: u32 = 0; k < d; k++) power *= 0.5;
-  const alpha: f32 = <f32>(1.0 / (1.0 + power));
   const bits = packedBits(d);
   const bias: i64 = (<i64>1) << (<i64>(bits - 1));
   const ones = packedOnes(d, bits);
@@ -442,14 +450,7 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
   let previousRankLo = i32x4.splat(-1); // no previous point
   let previousRankHi = i32x4.splat(-1);
   for (let i = start; i < end; i++) {
-    // Elevate (scalar: a running sum, in the scalar code's order).
-    let sm: f32 = 0;
-    for (let j = d; j > 0; j--) {
-      const cf: f32 = load<f32>(features + ((j - 1) * n + i) * 4) * load<f32>(scale + (j - 1) * 4);
-      store<f32>(elevated + j * 4, sm - <f32>j * cf);
-      sm += cf;
-    }
-    store<f32>(elevated, sm);
+    elevate(features, n, d, i, scale, elevated);
     const eLo = v128.load(elevated);
     const eHi = v128.load(elevated, 16);
     // Nearest remainder-0 point (f32x4.nearest rounds half to even, as cvtps2dq).
