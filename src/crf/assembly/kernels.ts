@@ -368,27 +368,39 @@ function startPackedTable(tab: usize, d: u32): bool {
   return true;
 }
 
-/** The vertex of a packed key, inserting it when `create`; −1 when absent, −2 when memory ran out. */
-function findPacked(tab: usize, key: u64, create: bool): i32 {
-  const entries = <usize>field(tab, TAB_SLOTS);
-  const mask = field(tab, TAB_MASK);
+/**
+ * Looks a packed key up in `entries` (mask + 1 of them): its vertex (≥ 0), or −1 − the empty
+ * slot where it would go.
+ */
+@inline function probePacked(entries: usize, mask: u32, key: u64): i32 {
   let slot = packedSlot(key, mask);
   for (;;) {
     const at = entries + (<usize>slot << 4);
     const stored = load<u32>(at, 8);
-    if (stored == 0) break;
+    if (stored == 0) return -1 - <i32>slot;
     if (load<u64>(at) == key) return <i32>stored - 1;
     slot = (slot + 1) & mask;
   }
-  if (!create) return -1;
+  return 0; // (not reached)
+}
+
+/** Inserts a packed key at the empty `slot` {@link probePacked} found: its new vertex, or −2 when memory ran out. */
+function insertPacked(tab: usize, key: u64, slot: u32): i32 {
   const vertex = field(tab, TAB_SIZE);
-  const at = entries + (<usize>slot << 4);
+  const at = <usize>field(tab, TAB_SLOTS) + (<usize>slot << 4);
   store<u64>(at, key);
   store<u32>(at, vertex + 1, 8);
   store<u64>(<usize>field(tab, TAB_KEYS) + (<usize>vertex << 3), key);
   setField(tab, TAB_SIZE, vertex + 1);
   if (vertex + 1 == field(tab, TAB_CAPACITY) && !growPacked(tab)) return -2;
   return <i32>vertex;
+}
+
+/** The vertex of a packed key, inserting it when `create`; −1 when absent, −2 when memory ran out. */
+function findPacked(tab: usize, key: u64, create: bool): i32 {
+  const found = probePacked(<usize>field(tab, TAB_SLOTS), field(tab, TAB_MASK), key);
+  if (found >= 0) return found;
+  return create ? insertPacked(tab, key, <u32>(-1 - found)) : -1;
 }
 
 /** Doubles a packed table once it is half full: new entries, rehashed from the keys in vertex order. */
@@ -445,6 +457,8 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
   const laneHi = i32x4(4, 5, 6, 7);
   const validLo = i32x4.le_s(laneLo, i32x4.splat(<i32>d));
   const validHi = i32x4.le_s(laneHi, i32x4.splat(<i32>d));
+  let entries = <usize>field(tab, TAB_SLOTS);
+  let mask = field(tab, TAB_MASK);
   let previousRemLo = i32x4.splat(0);
   let previousRemHi = i32x4.splat(0);
   let previousRankLo = i32x4.splat(-1); // no previous point
@@ -518,8 +532,13 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
           key += ones;
           if (k < d) key -= (<u64>d1) << (<u64>(k * bits));
         }
-        const vertex = findPacked(tab, key, true);
-        if (vertex < 0) return -1;
+        let vertex = probePacked(entries, mask, key);
+        if (vertex < 0) {
+          vertex = insertPacked(tab, key, <u32>(-1 - vertex));
+          if (vertex < 0) return -1;
+          entries = <usize>field(tab, TAB_SLOTS); // (grown)
+          mask = field(tab, TAB_MASK);
+        }
         store<i32>(base + r * 4, vertex + 1);
       }
       previousRemLo = remLo;
@@ -576,13 +595,15 @@ export function findNeighbours(tab: usize, neighbours: usize, v0: u32, v1: u32):
   const bits = field(tab, TAB_BITS);
   if (bits != 0) {
     const ones = packedOnes(d, bits);
+    const entries = <usize>field(tab, TAB_SLOTS);
+    const mask = field(tab, TAB_MASK);
     for (let j: u32 = 0; j <= d; j++) {
       const step = packedDirection(ones, j, d, bits);
       let at = neighbours + ((j * m + v0) << 3);
       for (let v = v0; v < v1; v++, at += 8) {
         const key = load<u64>(keys + (<usize>v << 3));
-        store<i32>(at, findPacked(tab, key - step, false) + 1);
-        store<i32>(at, findPacked(tab, key + step, false) + 1, 4);
+        store<i32>(at, max(probePacked(entries, mask, key - step), -1) + 1);
+        store<i32>(at, max(probePacked(entries, mask, key + step), -1) + 1, 4);
       }
     }
     return 0;
