@@ -586,7 +586,9 @@ export function tableSize(tab: usize): u32 {
 /**
  * For vertices v0 … v1 − 1 of table `tab` and every direction j, the numbers (+1, 0 = absent) of
  * the blur neighbours `v ± (1, …, 1, −d, 1, …, 1)` (−d at position j; all ±1 for j = d), at
- * `neighbours + ((j·m + v)·2 + 0|1)·4`. Only reads the table, so ranges may run on several threads.
+ * `neighbours + ((j·m + v)·2 + 0|1)·4` (fresh memory: zero). Only reads the table, so ranges may
+ * run on several threads; with packed keys, each vertex's upper neighbour u is looked up and v
+ * written as u's lower one too (half the lookups; the same result).
  */
 export function findNeighbours(tab: usize, neighbours: usize, v0: u32, v1: u32): i32 {
   const d = field(tab, TAB_D);
@@ -599,11 +601,15 @@ export function findNeighbours(tab: usize, neighbours: usize, v0: u32, v1: u32):
     const mask = field(tab, TAB_MASK);
     for (let j: u32 = 0; j <= d; j++) {
       const step = packedDirection(ones, j, d, bits);
-      let at = neighbours + ((j * m + v0) << 3);
-      for (let v = v0; v < v1; v++, at += 8) {
-        const key = load<u64>(keys + (<usize>v << 3));
-        store<i32>(at, max(probePacked(entries, mask, key - step), -1) + 1);
-        store<i32>(at, max(probePacked(entries, mask, key + step), -1) + 1, 4);
+      // u = v + step means v = u − step: one lookup finds both (a lower neighbour is written by
+      // the thread of its vertex's own lower neighbour, so no two threads write the same word).
+      const row = neighbours + ((j * m) << 3);
+      for (let v = v0; v < v1; v++) {
+        const upper = probePacked(entries, mask, load<u64>(keys + (<usize>v << 3)) + step);
+        if (upper >= 0) {
+          store<i32>(row + (<usize>v << 3), upper + 1, 4);
+          store<i32>(row + (<usize>upper << 3), <i32>v + 1);
+        }
       }
     }
     return 0;
