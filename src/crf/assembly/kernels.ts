@@ -327,6 +327,8 @@ function locateGeneric(tab: usize, features: usize, n: u32, d: u32, start: u32, 
 
 /** Largest d whose keys are packed. */
 const PACKED_MAX_D: u32 = 7;
+/** Points located before their vertices are looked up (see {@link locatePacked}). */
+const LOCATE_BLOCK: u32 = 64;
 /** Entries of a new packed table (a power of two). */
 const PACKED_START_ENTRIES: u32 = 4096;
 
@@ -432,12 +434,15 @@ function growPacked(tab: usize): bool {
  * v128 (lanes 0 … 7), so rounding, ranking and wrapping are a few vector instructions; every lane
  * does the scalar code's float32 operations, so the numbers are the same. The rank of coordinate
  * k is `#{a < k: r_a ≥ r_k} + #{a > k: r_a > r_k}` (r the residuals): the scalar code's pairwise
- * count. Returns −3 when a coordinate does not fit its field (see above), −1 when memory ran out.
+ * count. Points go in blocks of {@link LOCATE_BLOCK}: first their weights and vertex keys, then the
+ * lookups, in point order (so the numbering is the same), in a loop whose independent cache misses
+ * overlap. Returns −3 when a coordinate does not fit its field (see above), −1 when memory ran out.
  */
 function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize): i32 {
   const d1 = d + 1;
   const scratch = alloc(7 * 32);
-  if (scratch == 0 || !startPackedTable(tab, d)) return -1;
+  const blockKeys = alloc(LOCATE_BLOCK * 64); // u64 [point][8]: the keys of a block's points (0: the previous point's simplex)
+  if (scratch == 0 || blockKeys == 0 || !startPackedTable(tab, d)) return -1;
   const scale = scratch; // f32 [d]
   const elevated = scratch + 32; // f32 [8], lanes > d stay 0
   const residualAt = scratch + 64; // f32 [8]
@@ -463,75 +468,100 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
   let previousRemHi = i32x4.splat(0);
   let previousRankLo = i32x4.splat(-1); // no previous point
   let previousRankHi = i32x4.splat(-1);
-  for (let i = start; i < end; i++) {
-    elevate(features, n, d, i, scale, elevated);
-    const eLo = v128.load(elevated);
-    const eHi = v128.load(elevated, 16);
-    // Nearest remainder-0 point (f32x4.nearest rounds half to even, as cvtps2dq).
-    const vLo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(downV, eLo)));
-    const vHi = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(downV, eHi)));
-    const vSum = i32x4.add(vLo, vHi);
-    const sum = i32x4.extract_lane(vSum, 0) + i32x4.extract_lane(vSum, 1) + i32x4.extract_lane(vSum, 2) + i32x4.extract_lane(vSum, 3);
-    let remLo = i32x4.mul(vLo, d1V);
-    let remHi = i32x4.mul(vHi, d1V);
-    let resLo = f32x4.sub(eLo, f32x4.convert_i32x4_s(remLo));
-    let resHi = f32x4.sub(eHi, f32x4.convert_i32x4_s(remHi));
-    v128.store(residualAt, resLo);
-    v128.store(residualAt, resHi, 16);
-    // Ranks.
-    let rankLo = i32x4.splat(sum);
-    let rankHi = rankLo;
-    for (let a: u32 = 0; a <= d; a++) {
-      const ra = f32x4.splat(load<f32>(residualAt + a * 4));
-      const av = i32x4.splat(<i32>a);
-      rankLo = i32x4.sub(rankLo, v128.bitselect(f32x4.ge(ra, resLo), f32x4.gt(ra, resLo), i32x4.gt_s(laneLo, av)));
-      rankHi = i32x4.sub(rankHi, v128.bitselect(f32x4.ge(ra, resHi), f32x4.gt(ra, resHi), i32x4.gt_s(laneHi, av)));
-    }
-    // Wrap ranks (+ sum, added above) into 0 … d when the rounded point is off the plane.
-    const shiftLo = i32x4.sub(v128.and(i32x4.lt_s(rankLo, i32x4.splat(0)), d1V), v128.and(i32x4.gt_s(rankLo, i32x4.splat(<i32>d)), d1V));
-    const shiftHi = i32x4.sub(v128.and(i32x4.lt_s(rankHi, i32x4.splat(0)), d1V), v128.and(i32x4.gt_s(rankHi, i32x4.splat(<i32>d)), d1V));
-    rankLo = v128.and(i32x4.add(rankLo, shiftLo), validLo);
-    rankHi = v128.and(i32x4.add(rankHi, shiftHi), validHi);
-    remLo = v128.and(i32x4.add(remLo, shiftLo), validLo);
-    remHi = v128.and(i32x4.add(remHi, shiftHi), validHi);
-    resLo = f32x4.sub(eLo, f32x4.convert_i32x4_s(remLo));
-    resHi = f32x4.sub(eHi, f32x4.convert_i32x4_s(remHi));
-    if (v128.any_true(v128.or(v128.or(i32x4.lt_s(remLo, lowest), i32x4.gt_s(remLo, highest)), v128.or(i32x4.lt_s(remHi, lowest), i32x4.gt_s(remHi, highest))))) {
-      return -3;
-    }
-    v128.store(residualAt, resLo);
-    v128.store(residualAt, resHi, 16);
-    v128.store(rankAt, rankLo);
-    v128.store(rankAt, rankHi, 16);
-    // Barycentric weights.
-    v128.store(barycentric, f32x4.splat(0));
-    v128.store(barycentric, f32x4.splat(0), 16);
-    v128.store(barycentric, f32x4.splat(0), 32);
-    for (let k: u32 = 0; k <= d; k++) {
-      const v: f32 = load<f32>(residualAt + k * 4) * down;
-      const at = barycentric + (d - load<i32>(rankAt + k * 4)) * 4;
-      store<f32>(at, load<f32>(at) + v);
-      store<f32>(at + 4, load<f32>(at + 4) - v);
-    }
-    store<f32>(barycentric, load<f32>(barycentric) + (<f32>1 + load<f32>(barycentric + d1 * 4)));
-    // Vertices: the previous point's when the simplex is the same, else hashed.
-    const base = offsets + i * d1 * 4;
-    const changed = v128.or(v128.or(v128.xor(remLo, previousRemLo), v128.xor(remHi, previousRemHi)), v128.or(v128.xor(rankLo, previousRankLo), v128.xor(rankHi, previousRankHi)));
-    if (!v128.any_true(changed)) {
-      copyWords(base, base - d1 * 4, d1);
-    } else {
-      // Vertex r = vertex r − 1 + 1 in every coordinate, − (d + 1) in the one of rank d + 1 − r.
-      v128.store(remAt, remLo);
-      v128.store(remAt, remHi, 16);
-      let key: u64 = 0;
-      for (let k: u32 = 0; k < d; k++) key |= (<u64>(<i64>load<i32>(remAt + k * 4) + bias)) << (<u64>(k * bits));
-      for (let k: u32 = 0; k <= d; k++) store<i32>(remAt + (<u32>load<i32>(rankAt + k * 4)) * 4, <i32>k); // rank → coordinate
-      for (let r: u32 = 0; r <= d; r++) {
-        if (r > 0) {
-          const k = <u32>load<i32>(remAt + (d1 - r) * 4);
-          key += ones;
-          if (k < d) key -= (<u64>d1) << (<u64>(k * bits));
+  for (let b0 = start; b0 < end; b0 += LOCATE_BLOCK) {
+    const b1 = min(end, b0 + LOCATE_BLOCK);
+    for (let i = b0; i < b1; i++) {
+      elevate(features, n, d, i, scale, elevated);
+      const eLo = v128.load(elevated);
+      const eHi = v128.load(elevated, 16);
+      // Nearest remainder-0 point (f32x4.nearest rounds half to even, as cvtps2dq).
+      const vLo = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(downV, eLo)));
+      const vHi = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(downV, eHi)));
+      const vSum = i32x4.add(vLo, vHi);
+      const sum = i32x4.extract_lane(vSum, 0) + i32x4.extract_lane(vSum, 1) + i32x4.extract_lane(vSum, 2) + i32x4.extract_lane(vSum, 3);
+      let remLo = i32x4.mul(vLo, d1V);
+      let remHi = i32x4.mul(vHi, d1V);
+      let resLo = f32x4.sub(eLo, f32x4.convert_i32x4_s(remLo));
+      let resHi = f32x4.sub(eHi, f32x4.convert_i32x4_s(remHi));
+      v128.store(residualAt, resLo);
+      v128.store(residualAt, resHi, 16);
+      // Ranks.
+      let rankLo = i32x4.splat(sum);
+      let rankHi = rankLo;
+      for (let a: u32 = 0; a <= d; a++) {
+        const ra = f32x4.splat(load<f32>(residualAt + a * 4));
+        const av = i32x4.splat(<i32>a);
+        rankLo = i32x4.sub(rankLo, v128.bitselect(f32x4.ge(ra, resLo), f32x4.gt(ra, resLo), i32x4.gt_s(laneLo, av)));
+        rankHi = i32x4.sub(rankHi, v128.bitselect(f32x4.ge(ra, resHi), f32x4.gt(ra, resHi), i32x4.gt_s(laneHi, av)));
+      }
+      // Wrap ranks (+ sum, added above) into 0 … d when the rounded point is off the plane.
+      const shiftLo = i32x4.sub(v128.and(i32x4.lt_s(rankLo, i32x4.splat(0)), d1V), v128.and(i32x4.gt_s(rankLo, i32x4.splat(<i32>d)), d1V));
+      const shiftHi = i32x4.sub(v128.and(i32x4.lt_s(rankHi, i32x4.splat(0)), d1V), v128.and(i32x4.gt_s(rankHi, i32x4.splat(<i32>d)), d1V));
+      rankLo = v128.and(i32x4.add(rankLo, shiftLo), validLo);
+      rankHi = v128.and(i32x4.add(rankHi, shiftHi), validHi);
+      remLo = v128.and(i32x4.add(remLo, shiftLo), validLo);
+      remHi = v128.and(i32x4.add(remHi, shiftHi), validHi);
+      resLo = f32x4.sub(eLo, f32x4.convert_i32x4_s(remLo));
+      resHi = f32x4.sub(eHi, f32x4.convert_i32x4_s(remHi));
+      if (v128.any_true(v128.or(v128.or(i32x4.lt_s(remLo, lowest), i32x4.gt_s(remLo, highest)), v128.or(i32x4.lt_s(remHi, lowest), i32x4.gt_s(remHi, highest))))) {
+        return -3;
+      }
+      v128.store(residualAt, resLo);
+      v128.store(residualAt, resHi, 16);
+      v128.store(rankAt, rankLo);
+      v128.store(rankAt, rankHi, 16);
+      // Barycentric weights.
+      v128.store(barycentric, f32x4.splat(0));
+      v128.store(barycentric, f32x4.splat(0), 16);
+      v128.store(barycentric, f32x4.splat(0), 32);
+      for (let k: u32 = 0; k <= d; k++) {
+        const v: f32 = load<f32>(residualAt + k * 4) * down;
+        const at = barycentric + (d - load<i32>(rankAt + k * 4)) * 4;
+        store<f32>(at, load<f32>(at) + v);
+        store<f32>(at + 4, load<f32>(at + 4) - v);
+      }
+      store<f32>(barycentric, load<f32>(barycentric) + (<f32>1 + load<f32>(barycentric + d1 * 4)));
+      // Vertex keys, unless the simplex is the previous point's.
+      const pointKeys = blockKeys + ((i - b0) << 6);
+      const changed = v128.or(v128.or(v128.xor(remLo, previousRemLo), v128.xor(remHi, previousRemHi)), v128.or(v128.xor(rankLo, previousRankLo), v128.xor(rankHi, previousRankHi)));
+      if (!v128.any_true(changed)) {
+        store<u64>(pointKeys, 0);
+      } else {
+        // Vertex r = vertex r − 1 + 1 in every coordinate, − (d + 1) in the one of rank d + 1 − r.
+        v128.store(remAt, remLo);
+        v128.store(remAt, remHi, 16);
+        let key: u64 = 0;
+        for (let k: u32 = 0; k < d; k++) key |= (<u64>(<i64>load<i32>(remAt + k * 4) + bias)) << (<u64>(k * bits));
+        for (let k: u32 = 0; k <= d; k++) store<i32>(remAt + (<u32>load<i32>(rankAt + k * 4)) * 4, <i32>k); // rank → coordinate
+        for (let r: u32 = 0; r <= d; r++) {
+          if (r > 0) {
+            const k = <u32>load<i32>(remAt + (d1 - r) * 4);
+            key += ones;
+            if (k < d) key -= (<u64>d1) << (<u64>(k * bits));
+          }
+          store<u64>(pointKeys + (r << 3), key);
         }
+        previousRemLo = remLo;
+        previousRemHi = remHi;
+        previousRankLo = rankLo;
+        previousRankHi = rankHi;
+      }
+      for (let r: u32 = 0; r <= d; r++) {
+        const w = load<f32>(barycentric + r * 4);
+        store<f32>(weights + (i * d1 + r) * 4, w);
+        store<f32>(sliceWeights + (i * d1 + r) * 4, w * alpha);
+      }
+    }
+    // The block's vertices, in point order (a tight loop of independent lookups: their cache misses overlap).
+    for (let i = b0; i < b1; i++) {
+      const pointKeys = blockKeys + ((i - b0) << 6);
+      const base = offsets + i * d1 * 4;
+      if (load<u64>(pointKeys) == 0) {
+        copyWords(base, base - d1 * 4, d1);
+        continue;
+      }
+      for (let r: u32 = 0; r <= d; r++) {
+        const key = load<u64>(pointKeys + (r << 3));
         let vertex = probePacked(entries, mask, key);
         if (vertex < 0) {
           vertex = insertPacked(tab, key, <u32>(-1 - vertex));
@@ -541,15 +571,6 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
         }
         store<i32>(base + r * 4, vertex + 1);
       }
-      previousRemLo = remLo;
-      previousRemHi = remHi;
-      previousRankLo = rankLo;
-      previousRankHi = rankHi;
-    }
-    for (let r: u32 = 0; r <= d; r++) {
-      const w = load<f32>(barycentric + r * 4);
-      store<f32>(weights + (i * d1 + r) * 4, w);
-      store<f32>(sliceWeights + (i * d1 + r) * 4, w * alpha);
     }
   }
   return 0;
