@@ -28,7 +28,7 @@ import type { DenseKernel, Normalization } from './kernel';
 
 /** One call of a kernel export, run on some thread. */
 export interface WasmCall {
-  readonly fn: 'filter' | 'meanFieldUpdate' | 'softmax' | 'locatePoints' | 'findNeighbours';
+  readonly fn: 'filter' | 'meanFieldUpdate' | 'softmax' | 'locatePoints' | 'findNeighbours' | 'splatVertices' | 'blurVertices' | 'slicePoints';
   readonly args: readonly number[];
   /** Where to store the call's i32 result (its status), if anywhere. */
   readonly result?: number;
@@ -59,6 +59,9 @@ interface Kernels {
   filterBufferBytes(lat: number, chunks: number): number;
   filter(lat: number, values: number, out: number, inScale: number, outScale: number, reverse: number, a: number, b: number, c0: number, c1: number): void;
   normalise(ones: number, n: number, symmetric: number): void;
+  splatVertices(lat: number, values: number, inScale: number, a: number, c: number, v0: number, v1: number): void;
+  blurVertices(lat: number, from: number, to: number, j: number, v0: number, v1: number): void;
+  slicePoints(lat: number, from: number, out: number, outScale: number, c: number, i0: number, i1: number): void;
   meanFieldUpdate(upd: number, i0: number, i1: number): void;
   softmax(negUnary: number, out: number, labels: number, n: number, i0: number, i1: number): void;
   toChunks(planar: number, chunked: number, labels: number, n: number, pad: number): void;
@@ -206,7 +209,8 @@ export class WasmCrf {
       const bytes = k.filterBufferBytes(lat, 1);
       const a = this.alloc(bytes, 'lattice buffers');
       const b = this.alloc(bytes, 'lattice buffers');
-      k.filter(lat, ones, filtered, 0, 0, 0, a, b, 0, 1);
+      if (this.buildParts() > 1) this.filterOneChunkOnThreads(lat, d, vertices, ones, filtered, a, b);
+      else k.filter(lat, ones, filtered, 0, 0, 0, a, b, 0, 1);
       k.fromChunks(filtered, norm, 1, n);
       k.normalise(norm, n, normalization === 'SYMMETRIC' ? 1 : 0);
     }
@@ -231,7 +235,7 @@ export class WasmCrf {
     const offsets = this.alloc(values, 'a lattice');
     const weights = this.alloc(values, 'a lattice');
     const sliceWeights = this.alloc(values, 'a lattice');
-    const parts = n >= PARALLEL_BUILD_MIN_POINTS ? (this.threads?.count ?? 1) : 1;
+    const parts = this.buildParts();
     const tables = this.alloc(parts * TABLE_DESCRIPTOR_BYTES, 'a lattice');
     const status = this.alloc(4 * parts, 'a lattice');
     const ranges = Array.from({ length: parts }, (_, t) => split(n, t, parts));
@@ -254,6 +258,26 @@ export class WasmCrf {
     this.checkStatus(status, parts, 'a lattice');
     k.describeLattice(lat, d, n, m, offsets, weights, sliceWeights, neighbours);
     return m;
+  }
+
+  /** Threads a lattice build is split between. */
+  private buildParts(): number {
+    return this.pointCount >= PARALLEL_BUILD_MIN_POINTS ? (this.threads?.count ?? 1) : 1;
+  }
+
+  /**
+   * Filters chunk 0 of `values` into `out` (fresh, zero buffers `a`, `b`) on every thread: the
+   * splat and each blur direction split by vertices, the slice by points — the numbers of the
+   * kernels' one-thread filter (see their splatVertices).
+   */
+  private filterOneChunkOnThreads(lat: number, d: number, m: number, values: number, out: number, a: number, b: number): void {
+    this.onThreads((t, threads) => [{ fn: 'splatVertices', args: [lat, values, 0, a, 0, ...split(m, t, threads)] }]);
+    let [from, to] = [a, b];
+    for (let j = 0; j <= d; j++) {
+      this.onThreads((t, threads) => [{ fn: 'blurVertices', args: [lat, from, to, j, ...split(m, t, threads)] }]);
+      [from, to] = [to, from];
+    }
+    this.onThreads((t, threads) => [{ fn: 'slicePoints', args: [lat, from, out, 0, 0, ...split(this.pointCount, t, threads)] }]);
   }
 
   private checkStatus(status: number, count: number, what: string): void {

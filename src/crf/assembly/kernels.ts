@@ -777,6 +777,62 @@ function filterBlock(
 }
 
 /**
+ * The filter of one chunk (chunk c of `values` into `out`) in stages that threads can share
+ * without changing a bit: {@link splatVertices} (every point, the vertices v0 … v1 − 1 only: each
+ * vertex still receives its splats in point order), {@link blurVertices} (one direction, vertices
+ * v0 … v1 − 1), {@link slicePoints} (points i0 … i1 − 1). Buffers as {@link filter}'s for one chunk,
+ * zero-filled before the splat. The same arithmetic as {@link filter}, lane for lane.
+ */
+export function splatVertices(lat: usize, values: usize, inScale: usize, a: usize, c: u32, v0: u32, v1: u32): void {
+  const d1 = field(lat, LAT_D) + 1;
+  const n = field(lat, LAT_N);
+  const offsets = <usize>field(lat, LAT_OFFSETS);
+  const weights = <usize>field(lat, LAT_WEIGHTS);
+  for (let i: u32 = 0; i < n; i++) {
+    const q = i * d1 * 4;
+    for (let r: u32 = 0; r < d1; r++) {
+      const row = load<u32>(offsets + q + r * 4); // vertex + 1
+      if (row - 1 < v0 || row - 1 >= v1) continue;
+      const s = f32x4.splat(inScale == 0 ? <f32>1 : load<f32>(inScale + i * 4));
+      const v = f32x4.mul(v128.load(values + ((c * n + i) << 4)), s);
+      const at = a + (<usize>row << 4);
+      v128.store(at, f32x4.add(v128.load(at), f32x4.mul(f32x4.splat(load<f32>(weights + q + r * 4)), v)));
+    }
+  }
+}
+
+/** One blur direction j of a one-chunk buffer, `to_v = from_v + ½(from_v₋ + from_v₊)` for vertices v0 … v1 − 1 (see {@link splatVertices}). */
+export function blurVertices(lat: usize, from: usize, to: usize, j: u32, v0: u32, v1: u32): void {
+  const m = field(lat, LAT_M);
+  const half = f32x4.splat(0.5);
+  let nb = <usize>field(lat, LAT_NEIGHBOURS) + ((j * m + v0) << 3);
+  for (let v = v0; v < v1; v++, nb += 8) {
+    const lower = v128.load(from + (<usize>load<u32>(nb) << 4));
+    const upper = v128.load(from + (<usize>load<u32>(nb, 4) << 4));
+    const self = (<usize>(v + 1)) << 4;
+    v128.store(to + self, f32x4.add(v128.load(from + self), f32x4.mul(half, f32x4.add(lower, upper))));
+  }
+}
+
+/** The slice of a one-chunk buffer into chunk c of `out`, points i0 … i1 − 1 (see {@link splatVertices}). */
+export function slicePoints(lat: usize, from: usize, out: usize, outScale: usize, c: u32, i0: u32, i1: u32): void {
+  const d1 = field(lat, LAT_D) + 1;
+  const n = field(lat, LAT_N);
+  const offsets = <usize>field(lat, LAT_OFFSETS);
+  const sliceWeights = <usize>field(lat, LAT_SLICE);
+  for (let i = i0; i < i1; i++) {
+    const q = i * d1 * 4;
+    let acc = f32x4.splat(0);
+    for (let r: u32 = 0; r < d1; r++) {
+      const at = from + (<usize>load<u32>(offsets + q + r * 4) << 4);
+      acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(sliceWeights + q + r * 4)), v128.load(at)));
+    }
+    const s = f32x4.splat(outScale == 0 ? <f32>1 : load<f32>(outScale + i * 4));
+    v128.store(out + ((c * n + i) << 4), f32x4.mul(acc, s));
+  }
+}
+
+/**
  * Normalisation factors of a kernel from `ones` = K·1 (one f32 a point, in place):
  * `1/√(K1 + 1e-20)` (symmetric) or `1/(K1 + 1e-20)` (before, after), as densecrf.
  */
