@@ -864,7 +864,7 @@ const MATRIX: u32 = 2; // L × C v128: column l′ of W, chunk c: energy_l −= 
  * e^−87.3 ≈ 1.2e-38 (the padding lanes are masked afterwards).
  */
 @inline function expLanes(x: v128): v128 {
-  const clamped = f32x4.max(x, f32x4.splat(-87.33654));
+  const clamped = f32x4.pmax(x, f32x4.splat(-87.33654)); // (pmax: one maxps; NaN still propagates from x)
   const k = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.44269504)));
   let r = f32x4.sub(clamped, f32x4.mul(k, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(-2.12194440e-4)));
@@ -875,12 +875,15 @@ const MATRIX: u32 = 2; // L × C v128: column l′ of W, chunk c: energy_l −= 
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const power = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  // 2^k: k + 127 (1 … 127, an integer) lands in the low mantissa bits of 2^23 + k + 127, exactly.
+  const power = i32x4.shl(f32x4.add(k, f32x4.splat(8388608.0 + 127.0)), 23);
   return v128.andnot(f32x4.mul(p, power), f32x4.lt(x, f32x4.splat(-87.33654)));
 }
 
-@inline function horizontalMax(v: v128): f32 {
-  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+/** The largest lane of `v` in every lane (pmax: maxps, no NaN fix-up; energies are not NaN). */
+@inline function horizontalMax(v: v128): v128 {
+  const pairs = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.pmax(pairs, v128.shuffle<f32>(pairs, pairs, 1, 0, 3, 2));
 }
 
 @inline function horizontalSum(v: v128): f32 {
@@ -943,8 +946,8 @@ function softmaxPoints(energy: usize, out: usize, labels: u32, n: u32, i0: u32, 
   const last = chunks - 1;
   for (let i = i0; i < i1; i++) {
     let mx = v128.bitselect(v128.load(energy + ((last * n + i) << 4)), f32x4.splat(-Infinity), lastMask);
-    for (let c: u32 = 0; c < last; c++) mx = f32x4.max(mx, v128.load(energy + ((c * n + i) << 4)));
-    const top = f32x4.splat(horizontalMax(mx));
+    for (let c: u32 = 0; c < last; c++) mx = f32x4.pmax(mx, v128.load(energy + ((c * n + i) << 4)));
+    const top = horizontalMax(mx);
     let sum = f32x4.splat(0);
     for (let c: u32 = 0; c < chunks; c++) {
       let p = expLanes(f32x4.sub(v128.load(energy + ((c * n + i) << 4)), top));
