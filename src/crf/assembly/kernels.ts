@@ -728,13 +728,11 @@ function filterBlock(
   for (let i: u32 = 0; i < n; i++) {
     const s = f32x4.splat(inScale == 0 ? <f32>1 : load<f32>(inScale + i * 4));
     const q = i * d1 * 4;
-    for (let r: u32 = 0; r < d1; r++) {
-      const vertexRow = a + <usize>load<u32>(offsets + q + r * 4) * row;
-      const w = f32x4.splat(load<f32>(weights + q + r * 4));
-      for (let c: u32 = 0; c < cc; c++) {
-        const v = f32x4.mul(v128.load(values + (((c0 + c) * n + i) << 4)), s);
-        const at = vertexRow + (c << 4);
-        v128.store(at, f32x4.add(v128.load(at), f32x4.mul(w, v)));
+    for (let c: u32 = 0; c < cc; c++) {
+      const v = f32x4.mul(v128.load(values + (((c0 + c) * n + i) << 4)), s);
+      for (let r: u32 = 0; r < d1; r++) {
+        const at = a + <usize>load<u32>(offsets + q + r * 4) * row + (c << 4);
+        v128.store(at, f32x4.add(v128.load(at), f32x4.mul(f32x4.splat(load<f32>(weights + q + r * 4)), v)));
       }
     }
   }
