@@ -440,7 +440,7 @@ function growPacked(tab: usize): bool {
  */
 function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, end: u32, offsets: usize, weights: usize, sliceWeights: usize): i32 {
   const d1 = d + 1;
-  const scratch = alloc(7 * 32);
+  const scratch = alloc(8 * 32);
   const blockKeys = alloc(LOCATE_BLOCK * 64); // u64 [point][8]: the keys of a block's points (0: the previous point's simplex)
   if (scratch == 0 || blockKeys == 0 || !startPackedTable(tab, d)) return -1;
   const scale = scratch; // f32 [d]
@@ -448,7 +448,8 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
   const residualAt = scratch + 64; // f32 [8]
   const rankAt = scratch + 96; // i32 [8]
   const remAt = scratch + 128; // i32 [8]
-  const barycentric = scratch + 160; // f32 [d + 2 ≤ 9], zeroed as 12
+  const barycentric = scratch + 160; // f32 [d + 1]
+  const inverse = scratch + 224; // i32 [d + 1]: the coordinate of each rank
   const alpha = elevationScales(scale, d);
   const down: f32 = <f32>(1.0 / <f64>d1);
   const bits = packedBits(d);
@@ -510,17 +511,18 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
       v128.store(residualAt, resHi, 16);
       v128.store(rankAt, rankLo);
       v128.store(rankAt, rankHi, 16);
-      // Barycentric weights.
-      v128.store(barycentric, f32x4.splat(0));
-      v128.store(barycentric, f32x4.splat(0), 16);
-      v128.store(barycentric, f32x4.splat(0), 32);
-      for (let k: u32 = 0; k <= d; k++) {
-        const v: f32 = load<f32>(residualAt + k * 4) * down;
-        const at = barycentric + (d - load<i32>(rankAt + k * 4)) * 4;
-        store<f32>(at, load<f32>(at) + v);
-        store<f32>(at + 4, load<f32>(at + 4) - v);
+      // Barycentric weights: b_p = v_(rank d − p) − v_(rank d + 1 − p), v = residual/(d + 1), and
+      // b_0 += 1 − v_(rank 0) (the scalar code's scatter, gathered: the same roundings).
+      v128.store(elevated, f32x4.mul(resLo, downV));
+      v128.store(elevated, f32x4.mul(resHi, downV), 16);
+      for (let k: u32 = 0; k <= d; k++) store<i32>(inverse + (<u32>load<i32>(rankAt + k * 4)) * 4, <i32>k);
+      let above: f32 = load<f32>(elevated + load<u32>(inverse + d * 4) * 4);
+      store<f32>(barycentric, (<f32>0 + above) + (<f32>1 + (<f32>0 - load<f32>(elevated + load<u32>(inverse) * 4))));
+      for (let p: u32 = 1; p <= d; p++) {
+        const v = load<f32>(elevated + load<u32>(inverse + (d - p) * 4) * 4);
+        store<f32>(barycentric + p * 4, (<f32>0 + v) - above);
+        above = v;
       }
-      store<f32>(barycentric, load<f32>(barycentric) + (<f32>1 + load<f32>(barycentric + d1 * 4)));
       // Vertex keys, unless the simplex is the previous point's.
       const pointKeys = blockKeys + ((i - b0) << 6);
       const changed = v128.or(v128.or(v128.xor(remLo, previousRemLo), v128.xor(remHi, previousRemHi)), v128.or(v128.xor(rankLo, previousRankLo), v128.xor(rankHi, previousRankHi)));
@@ -532,10 +534,9 @@ function locatePacked(tab: usize, features: usize, n: u32, d: u32, start: u32, e
         v128.store(remAt, remHi, 16);
         let key: u64 = 0;
         for (let k: u32 = 0; k < d; k++) key |= (<u64>(<i64>load<i32>(remAt + k * 4) + bias)) << (<u64>(k * bits));
-        for (let k: u32 = 0; k <= d; k++) store<i32>(remAt + (<u32>load<i32>(rankAt + k * 4)) * 4, <i32>k); // rank → coordinate
-        for (let r: u32 = 0; r <= d; r++) {
+          for (let r: u32 = 0; r <= d; r++) {
           if (r > 0) {
-            const k = <u32>load<i32>(remAt + (d1 - r) * 4);
+            const k = load<u32>(inverse + (d1 - r) * 4);
             key += ones;
             if (k < d) key -= (<u64>d1) << (<u64>(k * bits));
           }
