@@ -11,7 +11,8 @@
  * - label vectors (Q, −U, messages) are chunk-major: chunk c of point i at `(c·n + i)·16` bytes;
  *   padding lanes (labels L … 4C − 1) hold 0 in Q and messages;
  * - a lattice is described by eight i32 fields at `lat` (see LAT_* below), built by
- *   {@link locatePoints} (points split between threads, one vertex table each), {@link mergeTable},
+ *   {@link locatePoints} (points split between threads, one vertex table each; vertex keys packed
+ *   into one u64 when d ≤ 7 and the coordinates fit), {@link mergeTable},
  *   {@link findNeighbours} (vertices split between threads) and {@link describeLattice}; its filtering buffers
  *   hold the chunks c0 … c1 − 1 of every vertex, `[vertex + 1][chunk]`, row 0 staying zero (a
  *   missing blur neighbour).
