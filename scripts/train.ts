@@ -467,7 +467,7 @@ async function ship(
         ? {
             timeBudget:
               `cosine schedule over ${args.minutes} min of training time; stopped after epoch ${state.epochsDone} (of at most ${args.epochs})` +
-              (args.finish ? `, cut with --finish after ${(state.seconds / 60).toFixed(1)} min` : ''),
+              (args.finish && state.seconds < args.minutes * 60 ? `, cut with --finish after ${(state.seconds / 60).toFixed(1)} min` : ''),
           }
         : state.epochsDone < args.epochs
         ? { stoppedEarly: `schedule of ${args.epochs} epochs cut after epoch ${state.epochsDone} with --finish` }
