@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     ...current,
     metrics: {
       ...current.metrics,
-      test: { split: 'test', images: test.images, top1: test.top1, perClass: test.perClass },
+      test: { split: 'test', images: test.images, top1: test.top1, perClass: test.perClass, handful },
       val: { split: 'val', images: val.images, top1: val.top1 },
       beforeRemeasure: { test: current.metrics.test, val: current.metrics.val, date: new Date().toISOString() },
     },

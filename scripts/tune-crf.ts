@@ -4,11 +4,13 @@
  * GT-known localization), and the box threshold that maximises MaxBoxAcc (src/calibrate).
  *
  *   npm run tune:crf -- --data <folder> --model <name> [--method cam] [--split val] [--limit 400]
- *                       [--trials 48] [--iterations 5] [--seed 0] [--weights-dir weights] [--dry-run]
+ *                       [--trials 48] [--iterations 5] [--seed 0] [--weights-dir weights]
+ *                       [--start-from <manifest.json>] [--dry-run]
  *
  * <folder> is in the wsolevaluation layout (e.g. `npm run export:split -- --split val --count 400
  * --out <folder>`). Tuning on the test split is refused: calibrate on val, report on test.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { initBackend } from '../src/backend';
 import { calibrateBoxThreshold } from '../src/calibrate/box-threshold';
@@ -17,10 +19,12 @@ import { CrfScores, searchCamCrf } from '../src/calibrate/crf-search';
 import { writeCalibration } from '../src/calibrate/manifest';
 import { readWsolDataset } from '../src/eval/dataset';
 import { HEATMAP_METHODS } from '../src/methods';
+import { CamCrfOptions } from '../src/crf/refine-cam';
 import { defaultWeightsDir, load } from '../src/weights';
 
 const USAGE = `usage: npm run tune:crf -- --data <folder> --model <name> [--method ${Object.keys(HEATMAP_METHODS).join('|')}]
-       [--split val] [--limit 400] [--trials 48] [--iterations 5] [--seed 0] [--weights-dir <folder>] [--dry-run]`;
+       [--split val] [--limit 400] [--trials 48] [--iterations 5] [--seed 0] [--weights-dir <folder>]
+       [--start-from <manifest.json>] [--dry-run]`;
 
 interface Args {
   data: string;
@@ -32,7 +36,30 @@ interface Args {
   iterations: number;
   seed: number;
   weightsDir?: string;
+  /** A manifest whose `calibration.<method>` (or a JSON file of CamCrfOptions) is tried as trial 2. */
+  startFrom?: string;
   dryRun: boolean;
+}
+
+/**
+ * The CRF parameters of `file` for `method`: a weights manifest's `calibration.<method>.crf.options`
+ * (e.g. the model this one replaces), a file `{ options: CamCrfOptions }` (weights/calibration-starts/),
+ * or a bare `CamCrfOptions` object.
+ * @throws Error naming the file when it is unreadable or holds neither.
+ */
+function readStartOptions(file: string, method: string): CamCrfOptions {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`--start-from ${file}: ${(e as Error).message}`);
+  }
+  const fromManifest = (parsed as { calibration?: Record<string, { crf?: { options?: CamCrfOptions } }> }).calibration?.[method]?.crf?.options;
+  const options = fromManifest ?? (parsed as { options?: CamCrfOptions }).options ?? (parsed as CamCrfOptions);
+  if (typeof options !== 'object' || options === null || typeof (options as { bilateralSxy?: unknown }).bilateralSxy !== 'number') {
+    throw new Error(`--start-from ${file}: neither a manifest with calibration.${method}.crf.options nor CRF options (bilateralSxy, …)`);
+  }
+  return options;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,7 +77,7 @@ function parseArgs(argv: string[]): Args {
       values.set(a, v);
     } else throw new Error(`unexpected argument '${a}'\n${USAGE}`);
   }
-  const known = ['--data', '--model', '--method', '--split', '--limit', '--trials', '--iterations', '--seed', '--weights-dir'];
+  const known = ['--data', '--model', '--method', '--split', '--limit', '--trials', '--iterations', '--seed', '--weights-dir', '--start-from'];
   for (const k of values.keys()) if (!known.includes(k)) throw new Error(`unknown option ${k}\n${USAGE}`);
   const required = (k: string): string => {
     const v = values.get(k);
@@ -78,6 +105,7 @@ function parseArgs(argv: string[]): Args {
     iterations: integer('--iterations', 5, 1),
     seed: integer('--seed', 0, 0),
     weightsDir: values.get('--weights-dir'),
+    startFrom: values.get('--start-from'),
     dryRun,
   };
 }
@@ -101,7 +129,9 @@ async function main(): Promise<void> {
   loaded.model.dispose();
   const box = calibrateBoxThreshold(cases, args.split);
   console.log(`[tune] box threshold: ${box.threshold.toFixed(2)} gives MaxBoxAcc ${pct(box.maxBoxAcc)} %; the CAM paper's ${box.paperThreshold} gives ${pct(box.accuracyAtPaperThreshold)} %`);
+  const starts = args.startFrom === undefined ? [] : [readStartOptions(path.resolve(args.startFrom), args.method)];
   const search = searchCamCrf(cases, {
+    starts,
     trials: args.trials,
     iterations: args.iterations,
     seed: args.seed,
@@ -124,7 +154,7 @@ async function main(): Promise<void> {
     console.log('[tune] --dry-run: manifest unchanged');
     return;
   }
-  const command = `npm run tune:crf -- --data ${path.relative(process.cwd(), args.data) || '.'} --model ${args.model} --method ${args.method} --split ${args.split} --limit ${args.limit} --trials ${args.trials} --iterations ${args.iterations} --seed ${args.seed}`;
+  const command = `npm run tune:crf -- --data ${path.relative(process.cwd(), args.data) || '.'} --model ${args.model} --method ${args.method} --split ${args.split} --limit ${args.limit} --trials ${args.trials} --iterations ${args.iterations} --seed ${args.seed}${args.startFrom === undefined ? "" : ` --start-from ${path.relative(process.cwd(), path.resolve(args.startFrom))}`}`;
   writeCalibration(path.join(weightsDir, args.model), args.method, {
     crf: {
       options: search.best.options,

@@ -67,7 +67,7 @@ export interface CrfScores {
 export interface CrfTrial {
   readonly index: number;
   /** 'seed' (the seed preset), 'random' or 'local' (a perturbation of the best so far). */
-  readonly origin: 'seed' | 'random' | 'local';
+  readonly origin: 'seed' | 'start' | 'random' | 'local';
   readonly options: CamCrfOptions;
   readonly scores: CrfScores;
   readonly admissible: boolean;
@@ -83,6 +83,12 @@ export interface CrfSearchOptions {
   readonly iterations?: number;
   /** Seed of the search. @default 0 */
   readonly seed?: number;
+  /**
+   * Parameters tried right after the seed preset, before the random trials (e.g. an earlier
+   * calibration of a similar model): a prior, not a result — they are scored like any trial.
+   * They count towards `trials`. @default []
+   */
+  readonly starts?: readonly CamCrfOptions[];
   /** Called after every trial with it, the best so far and the total. */
   readonly onTrial?: (trial: CrfTrial, best: CrfTrial, total: number) => void;
 }
@@ -155,13 +161,16 @@ export function searchCamCrf(cases: readonly CalibrationCase[], options: CrfSear
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`iterations must be a positive integer, got ${iterations}`);
   const rng = splitmix32(hashSeed(options.seed ?? 0, 'crf-search'));
   const baseline = scoreHeatmaps(cases, cases.map((c) => c.heatmap));
-  const randomTrials = Math.round((total - 1) * randomShare);
+  const starts = (options.starts ?? []).slice(0, total - 1);
+  const randomTrials = Math.round((total - 1 - starts.length) * randomShare);
   const trials: CrfTrial[] = [];
   let best: CrfTrial | undefined;
   for (let index = 0; index < total; index++) {
-    const origin: CrfTrial['origin'] = index === 0 ? 'seed' : index <= randomTrials ? 'random' : 'local';
+    const origin: CrfTrial['origin'] =
+      index === 0 ? 'seed' : index <= starts.length ? 'start' : index <= starts.length + randomTrials ? 'random' : 'local';
     let params: CamCrfOptions = { ...SEED_CAM_CRF, iterations };
-    if (origin !== 'seed') {
+    if (origin === 'start') params = { ...starts[index - 1], iterations };
+    else if (origin !== 'seed') {
       const values: Record<string, number> = {};
       for (const d of CAM_CRF_SPACE) values[d.name] = round3(origin === 'random' ? draw(rng, d) : perturb(rng, best!.options, d));
       params = { background: 'complement', ...values, iterations };

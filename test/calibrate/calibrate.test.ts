@@ -147,6 +147,16 @@ describe('searchCamCrf', () => {
     expect(again.best.options).toEqual(r.best.options);
   });
 
+  it('starting trials come right after the seed, are scored like any trial, and win when they are the best', () => {
+    const start = { background: 'complement' as const, backgroundPower: 1.5, gaussianSxy: 2, gaussianCompat: 3, bilateralSxy: 20, bilateralSrgb: 10, bilateralCompat: 5 };
+    const r = searchCamCrf(cases, { trials: 6, seed: 2, starts: [start] });
+    expect(r.trials.map((t) => t.origin)).toEqual(['seed', 'start', 'random', 'random', 'local', 'local']);
+    expect(r.trials[1].options).toEqual({ ...start, iterations: 5 });
+    expect(r.trials[1].scores).toEqual(scoreCamCrf(cases, { ...start, iterations: 5 }));
+    const best = Math.max(...r.trials.filter((t) => t.admissible).map((t) => t.scores.maskIoU));
+    expect(r.best.scores.maskIoU).toBe(best);
+  });
+
   it('on colour-separable objects under coarse maps the calibrated CRF lifts the mean mask IoU well above the raw maps', () => {
     const r = searchCamCrf(cases, { trials: 10, seed: 0 });
     expect(r.best.scores.maskIoU).toBeGreaterThan(r.baseline.maskIoU + 0.1);
