@@ -9,9 +9,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { benchmarkTop1 } from '../src/bench/accuracy';
+import { benchmarkTop1, handfulPredictions } from '../src/bench/accuracy';
 import { createBenchmark } from '../src/bench/generator';
 import { defaultWeightsDir, load, readManifest, scalarPreprocessing } from '../src/weights';
 
@@ -29,15 +28,12 @@ async function main(): Promise<void> {
   const valSize = Number(option(argv, '--val-size', '400'));
   const weightsDir = path.resolve(option(argv, '--weights-dir', defaultWeightsDir()));
   await initBackend();
-  const { model, manifest, preprocess } = await load(name, { weightsDir });
+  const { model, manifest } = await load(name, { weightsDir });
   const bench = await createBenchmark({ size: manifest.inputSize[1], seed: 0 });
   const { scale, offset } = scalarPreprocessing(manifest);
   const test = await benchmarkTop1(model, bench, 'test', testSize, scale, offset);
   const val = await benchmarkTop1(model, bench, 'val', valSize, scale, offset);
-  const handful = tf.tidy(() => {
-    const x = tf.concat(Array.from({ length: 10 }, (_, i) => preprocess(bench.sample('test', i))));
-    return Array.from((model.predict(x) as tf.Tensor2D).argMax(1).dataSync());
-  });
+  const handful = handfulPredictions(model, bench, scale, offset);
   model.dispose();
   console.log(`[record] ${name}: test top-1 ${(test.top1 * 100).toFixed(2)} % (${testSize}), val ${(val.top1 * 100).toFixed(2)} % (${valSize}); test samples 0–9 predicted ${handful.join(',')}`);
   const dir = path.join(weightsDir, name);

@@ -30,7 +30,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend';
-import { benchmarkTop1, benchmarkBatch } from '../src/bench/accuracy';
+import { benchmarkTop1, benchmarkBatch, handfulPredictions } from '../src/bench/accuracy';
 import { allStyles, createBenchmark, EVALUATION_STYLES } from '../src/bench/generator';
 import { readIconSet } from '../src/bench/assets';
 import { assertAugmentLevel, augmentBatch, AugmentLevel } from '../src/bench/augment';
@@ -390,7 +390,8 @@ async function main(): Promise<void> {
   const batchNorm = precise
     ? `moving statistics replaced by precise statistics over ${args.bnImages} unseen train images (${change})`
     : `moving statistics of training kept: precise statistics over ${args.bnImages} unseen train images scored lower (${change})`;
-  if (args.ship !== 'none') await ship(name, model, args, state, backend.name, test, val, classes, batchNorm);
+  const handful = handfulPredictions(model, bench, SCALE, OFFSET);
+  if (args.ship !== 'none') await ship(name, model, args, state, backend.name, { ...test, handful }, val, classes, batchNorm);
 }
 
 /**
@@ -420,7 +421,7 @@ async function ship(
   args: Args,
   state: State,
   backendName: string,
-  test: Awaited<ReturnType<typeof benchmarkTop1>>,
+  test: Awaited<ReturnType<typeof benchmarkTop1>> & { handful: number[] },
   val: Awaited<ReturnType<typeof benchmarkTop1>>,
   classes: readonly string[],
   batchNorm: string,
@@ -493,7 +494,7 @@ async function ship(
       date: new Date().toISOString(),
     },
     metrics: {
-      test: { split: 'test', images: test.images, top1: test.top1, perClass: test.perClass },
+      test: { split: 'test', images: test.images, top1: test.top1, perClass: test.perClass, handful: test.handful },
       val: { split: 'val', images: val.images, top1: val.top1 },
     },
     files,

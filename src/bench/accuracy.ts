@@ -85,3 +85,16 @@ export async function benchmarkTop1(
     perClass: hits.map((h, c) => (totals[c] === 0 ? NaN : h / totals[c])),
   };
 }
+
+/**
+ * The classes a model predicts (arg-max of its output) on the first `count` test samples: the
+ * "handful" a manifest records (`metrics.test.handful`) and the weights tests compare with, a quick
+ * check that loading and preprocessing still give the shipped model's answers.
+ */
+export function handfulPredictions(model: tf.LayersModel, bench: Benchmark, scale: number, offset: number, count = 10): number[] {
+  const { x } = benchmarkBatch(bench, 'test', 0, count, scale, offset);
+  const predicted = tf.tidy(() => Array.from((model.predict(x) as tf.Tensor2D).argMax(1).dataSync()));
+  x.dispose();
+  return predicted;
+}
+
